@@ -1,0 +1,190 @@
+"""Stage 1: content/ on disk -> raw documents whose every value remembers its line.
+
+Nothing here knows what a profile or a report means; it only reads files safely and keeps
+positions, so that later stages can point an editor at the exact line of a bad value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+from yaml.constructor import SafeConstructor
+
+from .errors import Problem, display_path
+
+# Each folder of content/ holds one kind of document, in one file format.
+KINDS: dict[str, tuple[str, str]] = {
+    "organizations": ("organization", ".yaml"),
+    "editions": ("edition", ".yaml"),
+    "articles": ("article", ".md"),
+    "profiles": ("profile", ".md"),
+    "stats": ("stats", ".yaml"),
+}
+MAX_FILE_BYTES = 1_000_000  # a content file larger than this is surely a mistake
+MAX_DEPTH = 20  # nesting deeper than this is not something an editor writes
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A content file as read: plain data plus the (line, col) of every key and item."""
+
+    path: str  # relative to the site root, forward slashes: what messages print
+    kind: str
+    stem: str
+    data: Any
+    marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    body: str = ""
+    body_line: int = 1  # line of the file on which the Markdown body starts
+
+    def mark(self, loc: Loc) -> tuple[int, int]:
+        """Position of loc, or of its nearest enclosing key that has one."""
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.marks:
+                return self.marks[loc[:end]]
+        return (1, 1)
+
+
+class UnreadableError(Exception):
+    def __init__(self, line: int, col: int, message: str):
+        self.line, self.col, self.message = line, col, message
+
+
+def load(root: Path) -> tuple[list[Document], list[Problem]]:
+    """Read site.yaml and every content file below root/content, sorted by path."""
+    content = root / "content"
+    docs: list[Document] = []
+    problems: list[Problem] = []
+    if not content.is_dir():
+        return [], [Problem(display_path(content, root), 1, 1, "找不到 content 文件夹")]
+    site = content / "site.yaml"
+    wanted = [(site, "site")]
+    for folder, (kind, suffix) in KINDS.items():
+        for path in sorted((content / folder).glob(f"*{suffix}")):
+            wanted.append((path, kind))
+    for path, kind in wanted:
+        try:
+            docs.append(read_document(path, kind, display_path(path, root)))
+        except UnreadableError as exc:
+            problems.append(Problem(display_path(path, root), exc.line, exc.col, exc.message))
+    return docs, problems
+
+
+def read_document(path: Path, kind: str, shown: str) -> Document:
+    text = _read_text(path)
+    if path.suffix == ".md":
+        return _read_markdown(text, kind, path.stem, shown)
+    data, marks = parse_yaml(text, line_offset=0)
+    if data is None:
+        raise UnreadableError(1, 1, "文件是空的：请写入 YAML 内容")
+    if not isinstance(data, dict):
+        raise UnreadableError(1, 1, "文件顶层应为“字段: 值”的映射")
+    return Document(shown, kind, path.stem, data, marks)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise UnreadableError(1, 1, f"文件超过 {MAX_FILE_BYTES // 1000} KB 上限，请拆分")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableError(1, 1, f"无法读取文件：{exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")  # a BOM from Windows editors is harmless: drop it
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UnreadableError(line, 1, "文件不是 UTF-8 编码：请用 UTF-8 另存") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_markdown(text: str, kind: str, stem: str, shown: str) -> Document:
+    if not text.strip():
+        raise UnreadableError(1, 1, "文件是空的：应以 --- 开头的前置信息（front matter）开始")
+    handler = frontmatter.YAMLHandler()
+    if not text.startswith("---") or not handler.detect(text):
+        raise UnreadableError(1, 1, "缺少前置信息：文件应以一行 --- 开头，字段写完后再以一行 --- 结束")
+    try:
+        fm, body = handler.split(text)
+    except ValueError:
+        raise UnreadableError(1, 1, "前置信息没有结束：字段写完后需要单独一行 ---") from None
+    data, marks = parse_yaml(fm, line_offset=text[: text.find(fm, 3)].count("\n"))
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UnreadableError(2, 1, "前置信息应为“字段: 值”的映射")
+    body_line = text[: len(text) - len(body)].count("\n") + 1
+    if body.startswith("\n"):
+        body, body_line = body[1:], body_line + 1
+    return Document(shown, kind, stem, data, marks, body, body_line)
+
+
+def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, int]]]:
+    """Safe-load YAML, returning data and the 1-based position of every key and item."""
+    try:
+        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark else 1
+        col = (mark.column + 1) if mark else 1
+        raise UnreadableError(line, col, f"YAML 语法错误：{exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise UnreadableError(1 + line_offset, 1, f"YAML 无法解析：{exc}") from None
+    if node is None:
+        return None, {}
+    marks: dict[Loc, tuple[int, int]] = {}
+    walker = _Walker(marks, line_offset)
+    return walker.value(node, (), 0), marks
+
+
+class _Walker:
+    """Turns a composed YAML node tree into plain data, refusing anchors and deep nesting."""
+
+    def __init__(self, marks: dict[Loc, tuple[int, int]], line_offset: int):
+        self.marks = marks
+        self.offset = line_offset
+        self.seen: set[int] = set()
+        self.constructor = SafeConstructor()
+
+    def pos(self, node: yaml.Node) -> tuple[int, int]:
+        return node.start_mark.line + 1 + self.offset, node.start_mark.column + 1
+
+    def value(self, node: yaml.Node, loc: Loc, depth: int) -> Any:
+        if id(node) in self.seen:
+            # A node reached twice is an alias (*name): refusing it defeats alias bombs.
+            raise UnreadableError(*self.pos(node), "不支持 YAML 锚点与别名（& 和 *）：请直接写出内容")
+        self.seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise UnreadableError(*self.pos(node), f"嵌套超过 {MAX_DEPTH} 层")
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, loc, depth)
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                self.marks[loc + (i,)] = self.pos(item)
+                items.append(self.value(item, loc + (i,), depth + 1))
+            return items
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            # e.g. 2020-02-30 looks like a date to YAML but is none
+            raise UnreadableError(*self.pos(node), f"无法识别的值 {node.value!r}：{exc}") from None
+
+    def mapping(self, node: yaml.MappingNode, loc: Loc, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise UnreadableError(*self.pos(key_node), "不支持 YAML 合并键（<<）")
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise UnreadableError(*self.pos(key_node), "字段名应为简单文本")
+            key = str(key_node.value)
+            if key in result:
+                line, _ = self.marks[loc + (key,)]
+                raise UnreadableError(*self.pos(key_node), f"字段 {key} 重复出现（第一次在第 {line} 行）")
+            self.marks[loc + (key,)] = self.pos(key_node)
+            result[key] = self.value(value_node, loc + (key,), depth + 1)
+        return result

@@ -1,0 +1,41 @@
+"""Chinese number formatting for figures: 10000000 -> 1000万, with qualifier and unit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_compact_decimal, format_decimal
+
+from .models import PREFIX_QUALIFIERS, FigureMeta
+
+LOCALE = "zh_CN"
+
+
+def format_number(value: Decimal | int) -> str:
+    """万/亿 where the value is a round multiple (as Chinese newspapers write it), digits otherwise."""
+    value = Decimal(value)
+    if value >= 10000:
+        compact = format_compact_decimal(value, locale=LOCALE, fraction_digits=2)
+        if _compact_is_exact(compact, value):
+            return compact
+    # Chinese prose writes 1000 and 282 without group separators.
+    return format_decimal(value, format="0.##", locale=LOCALE)
+
+
+def format_figure(meta: FigureMeta) -> str:
+    number = format_number(meta.value)
+    qualifier = meta.qualifier or ""
+    if qualifier in PREFIX_QUALIFIERS:
+        return f"{qualifier}{number}{meta.unit}"
+    return f"{number}{qualifier}{meta.unit}"
+
+
+def _compact_is_exact(compact: str, value: Decimal) -> bool:
+    scale = {"万": Decimal(10) ** 4, "亿": Decimal(10) ** 8, "万亿": Decimal(10) ** 12}
+    for suffix in ("万亿", "亿", "万"):
+        if compact.endswith(suffix):
+            try:
+                return Decimal(compact[: -len(suffix)].replace(",", "")) * scale[suffix] == value
+            except ArithmeticError:
+                return False
+    return False

@@ -1,0 +1,137 @@
+"""Markdown bodies -> HTML: figure references, caption-only photos, CJK-safe line breaks.
+
+Shortcodes an editor writes in a body:
+  {{fig KEY}}        the figure KEY from content/stats, formatted (近1000万元)
+  {{photo 说明}}      on a line of its own: a photo caption with no image (▲ kept as written)
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown convention
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import markdown
+from markdown.blockprocessors import BlockProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+SHORTCODE = re.compile(r"\{\{\s*([A-Za-z]*)\s*(.*?)\s*\}\}")
+KNOWN_SHORTCODES = ("fig", "photo")
+# CJK ideographs and full-width punctuation: a newline between two of them is not a space.
+CJK = r"\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\u201c\u201d\u2018\u2019\u2026\u2014"
+CJK_NEWLINE = re.compile(rf"(?<=[{CJK}])[ \t]*\n[ \t]*(?=[{CJK}])")
+
+
+@dataclass(frozen=True)
+class Shortcode:
+    kind: str
+    arg: str
+    line: int  # 0-based line within the body
+    col: int  # 1-based column
+
+
+def find_shortcodes(body: str) -> list[Shortcode]:
+    found = []
+    for lineno, line in enumerate(body.split("\n")):
+        for match in SHORTCODE.finditer(line):
+            found.append(Shortcode(match.group(1), match.group(2), lineno, match.start() + 1))
+    return found
+
+
+@dataclass(frozen=True)
+class FigureLink:
+    text: str  # formatted value, e.g. 近1000万元
+    label: str
+    href: str
+
+
+class _FigurePattern(InlineProcessor):
+    def __init__(self, lookup: Callable[[str], FigureLink | None]):
+        super().__init__(r"\{\{\s*fig\s+([a-z0-9-]+)\s*\}\}")
+        self.lookup = lookup
+
+    def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's API name
+        figure = self.lookup(m.group(1))
+        if figure is None:  # link stage has already reported it; never print the raw code
+            return "", m.start(0), m.end(0)
+        el = etree.Element("a", {"class": "fig", "href": figure.href, "title": figure.label})
+        el.text = figure.text
+        return el, m.start(0), m.end(0)
+
+
+class _PhotoBlock(BlockProcessor):
+    RE = re.compile(r"^\{\{\s*photo\s+(.+?)\s*\}\}$")
+
+    def test(self, parent, block):
+        return bool(self.RE.match(block.strip()))
+
+    def run(self, parent, blocks):
+        caption = self.RE.match(blocks.pop(0).strip()).group(1)
+        marked = caption.startswith("▲")
+        figure = etree.SubElement(parent, "figure", {"class": "photo-note" + (" marked" if marked else "")})
+        cap = etree.SubElement(figure, "figcaption")
+        cap.text = caption
+
+
+class _CjkLineBreaks(Treeprocessor):
+    def run(self, root):
+        for el in root.iter():
+            if el.tag in ("pre", "code"):
+                continue
+            if el.text:
+                el.text = CJK_NEWLINE.sub("", el.text)
+            if el.tail:
+                el.tail = CJK_NEWLINE.sub("", el.tail)
+
+
+class _FrontlineExtension(Extension):
+    def __init__(self, lookup: Callable[[str], FigureLink | None]):
+        super().__init__()
+        self.lookup = lookup
+
+    def extendMarkdown(self, md):  # noqa: N802
+        md.inlinePatterns.register(_FigurePattern(self.lookup), "frontline-fig", 185)
+        md.parser.blockprocessors.register(_PhotoBlock(md.parser), "frontline-photo", 105)
+        md.treeprocessors.register(_CjkLineBreaks(md), "frontline-cjk", 1)
+
+
+class Prose:
+    """A reusable Markdown converter bound to one site's figures."""
+
+    def __init__(self, lookup: Callable[[str, str], FigureLink | None]):
+        # lookup(key, root) gives the figure's text and a link relative to the page's root.
+        self._lookup = lookup
+        self._root = ""
+        self._md = markdown.Markdown(
+            extensions=["sane_lists", "tables", _FrontlineExtension(lambda key: self._lookup(key, self._root))],
+            output_format="html",
+        )
+
+    def html(self, body: str, root: str) -> str:
+        self._root = root
+        try:
+            return self._md.reset().convert(body)
+        finally:
+            self._root = ""
+
+
+def plain_text(body: str, figure_text: Callable[[str], str]) -> str:
+    """Body as plain sentences: for mention excerpts and descriptions."""
+
+    def code(m: re.Match) -> str:
+        kind, arg = m.group(1), m.group(2)
+        return figure_text(arg) if kind == "fig" else (arg if kind == "photo" else "")
+
+    text = SHORTCODE.sub(code, body)
+    text = re.sub(r"^#+\s*", "", text, flags=re.MULTILINE)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"[*_`>]", "", text)
+    return CJK_NEWLINE.sub("", text)
+
+
+def sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[。！？!?])(?![”’])|\n+", text)
+    return [p.strip() for p in parts if p.strip()]

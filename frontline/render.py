@@ -1,0 +1,172 @@
+"""Stage 4: Site -> HTML strings, one per page, through Jinja2 templates.
+
+Templates receive read-only models plus a few helpers; every URL is made relative to the
+page it appears on, so the site works from file:// and below any path on a server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup
+
+from .errors import BuildError, Problem, display_path
+from .link import Site
+from .models import Article, Edition, Figure, Organization, Profile
+from .numbers import format_figure, format_number
+from .prose import FigureLink, Prose
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # output path, e.g. profiles/shi-jian/index.html
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: str  # fingerprinted output path, e.g. static/style.1a2b3c4d.css
+    data: bytes
+
+
+# URL scheme: one place that knows where each kind of page lives.
+def path_of(item: object) -> str:
+    if isinstance(item, Article):
+        return f"articles/{item.slug}/index.html"
+    if isinstance(item, Profile):
+        return f"profiles/{item.slug}/index.html"
+    if isinstance(item, Organization):
+        return f"organizations/{item.slug}/index.html"
+    if isinstance(item, Edition):
+        return f"editions/{item.number}/index.html"
+    if isinstance(item, Figure):
+        return f"stats/index.html#{item.key}"
+    raise TypeError(f"no page for {type(item).__name__}")
+
+
+def pretty_url(path: str) -> str:
+    """Public form of an output path: profiles/x/index.html -> profiles/x/."""
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+def environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["cn_date"] = lambda d: d.chinese()
+    env.filters["figure"] = lambda f: format_figure(f.meta)
+    env.filters["number"] = format_number
+    return env
+
+
+def load_templates(root: Path) -> jinja2.Environment:
+    """Compile every template now, so that a template error fails before any page is made."""
+    env = environment(root / "templates")
+    problems = []
+    for name in env.list_templates(extensions=["html", "xml", "txt"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            path = display_path(Path(exc.filename or root / "templates" / name), root)
+            problems.append(Problem(path, exc.lineno or 1, 1, f"模板语法错误：{exc.message}"))
+    if problems:
+        raise BuildError(problems)
+    return env
+
+
+def assets(root: Path) -> list[Asset]:
+    found = []
+    static = root / "static"
+    for file in sorted(p for p in static.rglob("*") if p.is_file()):
+        data = file.read_bytes()
+        rel = file.relative_to(static).as_posix()
+        stem, dot, ext = rel.rpartition(".")
+        digest = hashlib.sha256(data).hexdigest()[:10]
+        found.append(Asset(f"static/{stem}.{digest}.{ext}" if dot else f"static/{rel}", data))
+    return found
+
+
+def pages(site: Site) -> list[Page]:
+    """Every page of the site, in a stable order."""
+    result = [
+        Page("index.html", "index.html", {"edition": site.latest}),
+        Page("editions/index.html", "editions.html"),
+        Page("profiles/index.html", "profiles.html"),
+        Page("organizations/index.html", "organizations.html"),
+        Page("stats/index.html", "stats.html"),
+        Page("404.html", "404.html"),
+    ]
+    result += [Page(path_of(e), "edition.html", {"edition": e}) for e in site.editions]
+    result += [Page(path_of(a), "article.html", {"article": a}) for a in site.articles]
+    result += [Page(path_of(p), "profile.html", {"profile": p}) for p in site.profiles]
+    result += [Page(path_of(o), "organization.html", {"org": o}) for o in site.organizations]
+    return result
+
+
+def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str, str]:
+    """Render all pages; returns output path -> HTML."""
+    asset_urls = {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static}
+    figures_by_org = {
+        o.id: tuple(f for f in site.figures.values() if f.meta.organization == o.id) for o in site.organizations
+    }
+    profiles_by_org = {o.id: tuple(p for p in site.profiles if p.meta.organization == o.id) for o in site.organizations}
+
+    def link_figure(key: str, root: str) -> FigureLink | None:
+        figure = site.figures.get(key)
+        if figure is None:
+            return None
+        return FigureLink(format_figure(figure.meta), figure.meta.label, root + path_of(figure))
+
+    prose = Prose(link_figure)
+    site_path = urlsplit(site.config.base_url).path or "/"
+    output: dict[str, str] = {}
+    for page in pages(site):
+        # The 404 page is served at any depth, so only root-relative links work there.
+        root = site_path if page.path == "404.html" else "../" * page.path.count("/")
+
+        def url(target: object, _root: str = root) -> str:
+            target_path = target if isinstance(target, str) else path_of(target)
+            return _root + target_path
+
+        def asset(name: str, _root: str = root) -> str:
+            return _root + asset_urls[name]
+
+        def markdown(body: str, _root: str = root) -> Markup:
+            return Markup(prose.html(body, _root))
+
+        context = {
+            "site": site,
+            "page_path": page.path,
+            "canonical": site.config.base_url + pretty_url(page.path),
+            "url": url,
+            "asset": asset,
+            "markdown": markdown,
+            "figures_by_org": figures_by_org,
+            "profiles_by_org": profiles_by_org,
+            **page.context,
+        }
+        try:
+            output[page.path] = env.get_template(page.template).render(context)
+        except jinja2.TemplateError as exc:
+            raise BuildError([_template_problem(exc, page)]) from None
+    return output
+
+
+def _template_problem(exc: Exception, page: Page) -> Problem:
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+    where = frames[-1] if frames else None
+    path = "templates/" + Path(where.filename).name if where else f"templates/{page.template}"
+    return Problem(path, (where.lineno or 1) if where else 1, 1, f"渲染 {page.path} 时模板出错：{exc}")

@@ -1,0 +1,55 @@
+from pathlib import Path
+
+from frontline.load import load
+from tests.conftest import make_site, write_files
+
+
+def test_values_keep_their_line(minimal_site: Path):
+    docs, problems = load(minimal_site)
+    assert problems == []
+    profile = next(d for d in docs if d.kind == "profile")
+    # front matter starts on line 2 (after ---): name is line 2, role line 4
+    assert profile.marks[("name",)] == (2, 1)
+    assert profile.marks[("role",)] == (4, 1)
+    assert profile.body_line == 6
+    assert profile.body.startswith("施剑主动请缨")
+
+
+def test_yaml_syntax_error_is_located(tmp_path: Path):
+    root = make_site(tmp_path, {"content/editions/2.yaml": "number: 2\ntitle: [oops\ndate: 2020\n"})
+    _, problems = load(root)
+    assert [(p.path, p.line) for p in problems] == [("content/editions/2.yaml", 3)]
+    assert "YAML 语法错误" in problems[0].message
+
+
+def test_bom_and_crlf_are_read_as_plain_utf8(tmp_path: Path):
+    text = "\ufeffnumber: 2\r\ntitle: 第二期\r\ndate: 2021\r\n".encode()
+    root = make_site(tmp_path, {"content/editions/2.yaml": text})
+    docs, problems = load(root)
+    assert problems == []
+    edition = next(d for d in docs if d.path == "content/editions/2.yaml")
+    assert edition.data == {"number": 2, "title": "第二期", "date": 2021}
+
+
+def test_not_utf8_names_the_line(tmp_path: Path):
+    root = make_site(tmp_path, {"content/editions/2.yaml": b"number: 2\ntitle: " + "第二期".encode("gbk")})
+    _, problems = load(root)
+    assert (problems[0].line, "UTF-8" in problems[0].message) == (2, True)
+
+
+def test_aliases_and_duplicate_keys_are_refused(tmp_path: Path):
+    bomb = "a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n"
+    root = make_site(tmp_path, {"content/editions/2.yaml": bomb, "content/editions/3.yaml": "number: 3\nnumber: 4\n"})
+    _, problems = load(root)
+    messages = {p.path: (p.line, p.message) for p in problems}
+    assert "别名" in messages["content/editions/2.yaml"][1]
+    assert messages["content/editions/3.yaml"][0] == 2
+    assert "重复" in messages["content/editions/3.yaml"][1]
+
+
+def test_markdown_without_front_matter(tmp_path: Path):
+    root = make_site(tmp_path)
+    write_files(root, {"content/profiles/x.md": "只有正文\n", "content/profiles/y.md": "---\nname: 某\n"})
+    _, problems = load(root)
+    assert {p.path: p.line for p in problems} == {"content/profiles/x.md": 1, "content/profiles/y.md": 1}
+    assert all("---" in p.message for p in problems)
