@@ -5,14 +5,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: site test lint clean
+.PHONY: site test test-tools lint clean
 
 site: $(VENV)/.deps
 	$(BIN)/python build.py
 
-test: $(VENV)/.deps-test
+test: $(VENV)/.deps-test test-tools
 	$(BIN)/ruff check frontline tests build.py
 	$(BIN)/python -m pytest
+
+# Browser, fonts, nginx and npm tools for the served/browser tests (not needed by `make site`).
+test-tools:
+	bash scripts/setup-test-tools.sh
 
 lint: $(VENV)/.deps-test
 	$(BIN)/ruff check frontline tests build.py
@@ -29,4 +33,4 @@ $(VENV)/.deps-test: pyproject.toml $(VENV)/.deps
 	touch $@
 
 clean:
-	rm -rf output $(VENV)
+	rm -rf output $(VENV) node_modules test-artifacts

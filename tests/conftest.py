@@ -105,3 +105,12 @@ def real_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copytree(REPO / name, root / name)
     assert main(["--root", str(root)]) == 0
     return root
+
+
+@pytest.fixture(scope="session")
+def served_site(real_site: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The real content's fresh build, served by nginx with deploy/nginx.conf (one per session)."""
+    from tests.webserver import Nginx
+
+    with Nginx(real_site / "output", tmp_path_factory.mktemp("nginx")) as server:
+        yield server
