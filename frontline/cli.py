@@ -7,8 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import BuildError, format_problems
+from .errors import BuildError, display_path, format_problems
 from .pipeline import build, check
+from .scaffold import new
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,9 +21,25 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--drafts", action="store_true", help="包含草稿")
     c = sub.add_parser("check", help="只检查内容，不生成网站")
     c.add_argument("--strict", action="store_true", help="有警告也算失败")
+    n = sub.add_parser("new", help="新建人物、报道或期次文件")
+    n.add_argument("kind", choices=["profile", "article", "edition"], help="profile 人物 | article 报道 | edition 期次")
+    n.add_argument("name", help="人物姓名，或报道、期次的标题")
+    n.add_argument("--slug", help="网址（默认取拼音）")
+    n.add_argument("--organization", help="所属组织（content/organizations/ 下的文件名）")
+    n.add_argument("--edition", type=int, help="报道所属期号（默认最新一期）")
+    n.add_argument("--number", type=int, help="新期次的期号（默认接着最新一期）")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     github = bool(os.environ.get("GITHUB_ACTIONS"))
+    if args.command == "new":
+        options = {k: getattr(args, k) for k in ("slug", "organization", "edition", "number")}
+        try:
+            path = new(root, args.kind, args.name, **options)
+        except BuildError as exc:
+            print(format_problems(exc.problems, github), file=sys.stderr)
+            return 1
+        print(f"已新建 {display_path(path, root)}：请补全内容，写完后删去 draft: true 一行", file=sys.stderr)
+        return 0
     try:
         if args.command == "check":
             result = check(root)
@@ -39,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(format_problems(exc.problems, github), file=sys.stderr)
         errors = sum(p.severity == "error" for p in exc.problems)
-        print(f"构建失败：{errors} 个错误。output/ 保持上一次成功构建的内容未变。", file=sys.stderr)
+        if args.command == "check":
+            print(f"检查失败：{errors} 个错误", file=sys.stderr)
+        else:
+            print(f"构建失败：{errors} 个错误。output/ 保持上一次成功构建的内容未变。", file=sys.stderr)
         return 1
     if result.warnings:
         print(format_problems(result.warnings, github), file=sys.stderr)

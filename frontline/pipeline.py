@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, Problem
+from .checks import inspect
+from .errors import BuildError, Problem, errors_in
 from .link import Site, link
 from .load import load
-from .render import assets, load_templates, render
+from .render import assets, load_templates, media, render
 from .validate import validate
 from .write import write
 
@@ -29,15 +30,24 @@ def check(root: Path, include_drafts: bool = False) -> Result:
         raise BuildError(problems + exc.problems) from None
     if problems:
         raise BuildError(problems + warnings)
-    site, link_warnings = link(content, include_drafts=include_drafts)
-    return Result(site, warnings + link_warnings)
+    # The editorial checks do not depend on link()'s result: run them first so that a broken
+    # reference and a broken link are reported in one go.
+    found = warnings + inspect(content, root)
+    try:
+        site, link_warnings = link(content, include_drafts=include_drafts)
+    except BuildError as exc:
+        raise BuildError(exc.problems + found) from None
+    found += link_warnings
+    if errors_in(found):
+        raise BuildError(found)
+    return Result(site, found)
 
 
 def build(root: Path, out: Path, include_drafts: bool = False) -> Result:
     """Build the site under root into out; out is replaced only if everything succeeded."""
     env = load_templates(root)
     checked = check(root, include_drafts)
-    static = assets(root)
+    static = assets(root) + media(root)
     html = render(checked.site, env, static)
     files = write(out, html, static)
     return Result(checked.site, checked.warnings, files)

@@ -3,14 +3,20 @@
 Shortcodes an editor writes in a body:
   {{fig KEY}}        the figure KEY from content/stats, formatted (近1000万元)
   {{photo 说明}}      on a line of its own: a photo caption with no image (▲ kept as written)
+
+Links and images point at source files, relative to the file they are written in, exactly as
+GitHub and editors' Markdown previews resolve them: [施剑](../profiles/shi-jian.md),
+![说明](../media/photo.jpg). The renderer rewrites them to the URL of the page or file.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown convention
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import markdown
 from markdown.blockprocessors import BlockProcessor
@@ -39,6 +45,41 @@ def find_shortcodes(body: str) -> list[Shortcode]:
         for match in SHORTCODE.finditer(line):
             found.append(Shortcode(match.group(1), match.group(2), lineno, match.start() + 1))
     return found
+
+
+# An inline link or image: [text](target "title") or ![alt](target). Reference-style links are
+# not followed (the guide says so); their targets are checked by nothing and rendered as written.
+LINK = re.compile(r"(!?)\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    image: bool
+    text: str
+    target: str
+    line: int  # 0-based line within the body
+    col: int  # 1-based column
+
+
+def find_links(body: str) -> list[LinkRef]:
+    found = []
+    for lineno, line in enumerate(body.split("\n")):
+        for match in LINK.finditer(line):
+            found.append(LinkRef(bool(match.group(1)), match.group(2), match.group(3), lineno, match.start() + 1))
+    return found
+
+
+def resolve_link(source: str, href: str) -> tuple[str, str] | None:
+    """(path from the site root, fragment) of a link written in source; None if it leaves the site.
+
+    A leading / means the site root (as on GitHub, where it is the repository root)."""
+    if not href or href.startswith("#") or EXTERNAL.match(href):
+        return None
+    path, _, fragment = href.partition("#")
+    path = unquote(path)
+    joined = path.lstrip("/") if path.startswith("/") else posixpath.join(posixpath.dirname(source), path)
+    return posixpath.normpath(joined), fragment
 
 
 @dataclass(frozen=True)
@@ -87,35 +128,66 @@ class _CjkLineBreaks(Treeprocessor):
                 el.tail = CJK_NEWLINE.sub("", el.tail)
 
 
+class _SourceLinks(Treeprocessor):
+    """Rewrites links to source files into links to their pages; a link whose page is not
+    built (a draft, in the production build) becomes plain text rather than a dead link."""
+
+    def __init__(self, md, target: Callable[[str], str | None]):
+        super().__init__(md)
+        self.target = target
+
+    def run(self, root):
+        for el in root.iter():
+            attr = {"a": "href", "img": "src"}.get(el.tag)
+            if attr is None or el.get(attr) is None or el.get("class") == "fig":
+                continue
+            url = self.target(el.get(attr))
+            if url is not None:
+                el.set(attr, url)
+            elif el.tag == "a" and not EXTERNAL.match(el.get(attr)) and not el.get(attr).startswith("#"):
+                el.tag = "span"
+                el.attrib.clear()
+
+
 class _FrontlineExtension(Extension):
-    def __init__(self, lookup: Callable[[str], FigureLink | None]):
+    def __init__(self, lookup: Callable[[str], FigureLink | None], target: Callable[[str], str | None]):
         super().__init__()
         self.lookup = lookup
+        self.target = target
 
     def extendMarkdown(self, md):  # noqa: N802
         md.inlinePatterns.register(_FigurePattern(self.lookup), "frontline-fig", 185)
         md.parser.blockprocessors.register(_PhotoBlock(md.parser), "frontline-photo", 105)
         md.treeprocessors.register(_CjkLineBreaks(md), "frontline-cjk", 1)
+        md.treeprocessors.register(_SourceLinks(md, self.target), "frontline-links", 2)
 
 
 class Prose:
     """A reusable Markdown converter bound to one site's figures."""
 
-    def __init__(self, lookup: Callable[[str, str], FigureLink | None]):
-        # lookup(key, root) gives the figure's text and a link relative to the page's root.
+    def __init__(self, lookup: Callable[[str, str], FigureLink | None], targets: dict[str, str] | None = None):
+        # lookup(key, root) gives the figure's text and a link relative to the page's root;
+        # targets maps a source file (content/profiles/shi-jian.md) to its output path.
         self._lookup = lookup
+        self._targets = targets or {}
         self._root = ""
-        self._md = markdown.Markdown(
-            extensions=["sane_lists", "tables", _FrontlineExtension(lambda key: self._lookup(key, self._root))],
-            output_format="html",
-        )
+        self._source = ""
+        extension = _FrontlineExtension(lambda key: self._lookup(key, self._root), self._target)
+        self._md = markdown.Markdown(extensions=["sane_lists", "tables", extension], output_format="html")
 
-    def html(self, body: str, root: str) -> str:
-        self._root = root
+    def _target(self, href: str) -> str | None:
+        resolved = resolve_link(self._source, href)
+        if resolved is None or resolved[0] not in self._targets:
+            return None
+        path, fragment = resolved
+        return self._root + self._targets[path] + (f"#{fragment}" if fragment else "")
+
+    def html(self, body: str, root: str, source: str = "") -> str:
+        self._root, self._source = root, source
         try:
             return self._md.reset().convert(body)
         finally:
-            self._root = ""
+            self._root = self._source = ""
 
 
 def plain_text(body: str, figure_text: Callable[[str], str]) -> str:

@@ -98,6 +98,16 @@ def assets(root: Path) -> list[Asset]:
     return found
 
 
+def media(root: Path) -> list[Asset]:
+    """Images and attachments under content/media/, copied to media/ under their own names
+    (not fingerprinted: editors link to them by name)."""
+    folder = root / "content" / "media"
+    if not folder.is_dir():
+        return []
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return [Asset("media/" + p.relative_to(folder).as_posix(), p.read_bytes()) for p in files]
+
+
 def pages(site: Site) -> list[Page]:
     """Every page of the site, in a stable order."""
     result = [
@@ -115,6 +125,22 @@ def pages(site: Site) -> list[Page]:
     return result
 
 
+def source_of(page: Page) -> str:
+    """The content file a page is made from, or "" for pages made from many."""
+    key = {"article.html": "article", "profile.html": "profile", "organization.html": "org"}.get(page.template)
+    key = key or ("edition" if page.template == "edition.html" else None)
+    return page.context[key].source.path if key else ""
+
+
+def link_targets(site: Site, static: list[Asset]) -> dict[str, str]:
+    """Source file -> output path, for links editors write to files: [施剑](../profiles/shi-jian.md)."""
+    targets = {item.source.path: path_of(item) for item in (*site.articles, *site.profiles, *site.editions)}
+    targets |= {o.source.path: path_of(o) for o in site.organizations}
+    targets |= {f.source.path: "stats/index.html" for f in site.figures.values()}
+    targets |= {"content/" + a.path: a.path for a in static if a.path.startswith("media/")}
+    return targets
+
+
 def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str, str]:
     """Render all pages; returns output path -> HTML."""
     asset_urls = {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static}
@@ -129,7 +155,7 @@ def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str
             return None
         return FigureLink(format_figure(figure.meta), figure.meta.label, root + path_of(figure))
 
-    prose = Prose(link_figure)
+    prose = Prose(link_figure, link_targets(site, static))
     site_path = urlsplit(site.config.base_url).path or "/"
     output: dict[str, str] = {}
     for page in pages(site):
@@ -143,8 +169,10 @@ def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str
         def asset(name: str, _root: str = root) -> str:
             return _root + asset_urls[name]
 
-        def markdown(body: str, _root: str = root) -> Markup:
-            return Markup(prose.html(body, _root))
+        source = source_of(page)
+
+        def markdown(body: str, _root: str = root, _source: str = source) -> Markup:
+            return Markup(prose.html(body, _root, _source))
 
         context = {
             "site": site,
