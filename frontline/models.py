@@ -140,6 +140,7 @@ class ProfileMeta(Meta):
     party_years: Annotated[str, Field(pattern=KEY_PATTERN)] | None = None
     quote: Text | None = None
     summary: Text | None = None
+    photo: Text | None = Field(None, description="portrait, relative to content/: photos/shi-jian.jpg")
     slug: Slug | None = None
     draft: bool = False
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from .checks import inspect
 from .errors import BuildError, Problem, errors_in
+from .images import make_portraits, photo_problems
 from .link import Site, link
 from .load import load
-from .render import assets, load_templates, media, render
+from .render import Asset, assets, load_templates, media, render
 from .validate import validate
 from .write import write
 
@@ -32,7 +33,7 @@ def check(root: Path, include_drafts: bool = False) -> Result:
         raise BuildError(problems + warnings)
     # The editorial checks do not depend on link()'s result: run them first so that a broken
     # reference and a broken link are reported in one go.
-    found = warnings + inspect(content, root)
+    found = warnings + inspect(content, root) + photo_problems(root, content.profiles)
     try:
         site, link_warnings = link(content, include_drafts=include_drafts)
     except BuildError as exc:
@@ -47,7 +48,8 @@ def build(root: Path, out: Path, include_drafts: bool = False) -> Result:
     """Build the site under root into out; out is replaced only if everything succeeded."""
     env = load_templates(root)
     checked = check(root, include_drafts)
-    static = assets(root) + media(root)
-    html = render(checked.site, env, static)
+    portraits = make_portraits(root, checked.site.profiles)
+    static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]
+    html = render(checked.site, env, static, portraits.by_slug)
     files = write(out, html, static)
     return Result(checked.site, checked.warnings, files)

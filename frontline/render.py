@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from .charts import Datum
+from .charts import charts as draw_charts
 from .errors import BuildError, Problem, display_path
+from .images import Portrait, portrait_html
 from .link import Site
 from .models import Article, Edition, Figure, Organization, Profile
 from .numbers import format_figure, format_number
@@ -141,8 +144,11 @@ def link_targets(site: Site, static: list[Asset]) -> dict[str, str]:
     return targets
 
 
-def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str, str]:
+def render(
+    site: Site, env: jinja2.Environment, static: list[Asset], portraits: dict[str, Portrait] | None = None
+) -> dict[str, str]:
     """Render all pages; returns output path -> HTML."""
+    portraits = portraits or {}
     asset_urls = {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static}
     figures_by_org = {
         o.id: tuple(f for f in site.figures.values() if f.meta.organization == o.id) for o in site.organizations
@@ -174,6 +180,9 @@ def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str
         def markdown(body: str, _root: str = root, _source: str = source) -> Markup:
             return Markup(prose.html(body, _root, _source))
 
+        def portrait(profile: Profile, size: str = "large", _root: str = root) -> Markup:
+            return portrait_html(profile.meta.name, portraits.get(profile.slug), size, _root)
+
         context = {
             "site": site,
             "page_path": page.path,
@@ -181,6 +190,8 @@ def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str
             "url": url,
             "asset": asset,
             "markdown": markdown,
+            "chart": chart,
+            "portrait": portrait,
             "figures_by_org": figures_by_org,
             "profiles_by_org": profiles_by_org,
             **page.context,
@@ -190,6 +201,12 @@ def render(site: Site, env: jinja2.Environment, static: list[Asset]) -> dict[str
         except jinja2.TemplateError as exc:
             raise BuildError([_template_problem(exc, page)]) from None
     return output
+
+
+def chart(figures: tuple[Figure, ...] | list[Figure], scope: str, name: str) -> Markup:
+    """Charts of these figures (grouped by unit); scope keeps element ids unique on the page."""
+    data = [Datum(f.key, f.meta.label, f.meta.value, format_figure(f.meta), f.meta.unit) for f in figures]
+    return Markup(draw_charts(data, scope, name))
 
 
 def _template_problem(exc: Exception, page: Page) -> Problem:
