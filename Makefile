@@ -5,13 +5,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: site test test-tools lint clean
+.PHONY: site test test-tools lint bench clean
 
 site: $(VENV)/.deps
 	$(BIN)/python build.py
 
 test: $(VENV)/.deps-test test-tools
-	$(BIN)/ruff check frontline tests build.py
+	$(BIN)/ruff check frontline tests build.py bench
 	$(BIN)/python -m pytest
 
 # Browser, fonts, nginx and npm tools for the served/browser tests (not needed by `make site`).
@@ -21,6 +21,11 @@ test-tools:
 lint: $(VENV)/.deps-test
 	$(BIN)/ruff check frontline tests build.py
 	$(BIN)/ruff format --check frontline tests build.py
+
+# Frontline against Hugo and Pelican (installed into bench/.venv, not the site's venv).
+# Heavy: minutes of both cores. Pass e.g. BENCH_ARGS="--sizes 10000 --repeats 3".
+bench: $(VENV)/.deps
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 $(VENV)/.deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

