@@ -114,3 +114,12 @@ def served_site(real_site: Path, tmp_path_factory: pytest.TempPathFactory):
 
     with Nginx(real_site / "output", tmp_path_factory.mktemp("nginx")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (one per session); never a downloaded browser."""
+    from tests.browsing import launch
+
+    with launch() as chromium:
+        yield chromium

@@ -89,7 +89,7 @@ def crawl(server: Nginx) -> Crawl:
             result.canonical[path] = refs.canonical
         for ref in refs.urls:
             target = urlsplit(urljoin(server.base + path, urldefrag(ref).url))
-            if target.scheme in ("mailto", "tel"):
+            if target.scheme in ("mailto", "tel", "data"):
                 continue
             if (target.scheme, target.netloc) != ("http", f"127.0.0.1:{server.port}"):
                 result.external.add(ref)
