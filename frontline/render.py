@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from .charts import Datum
 from .charts import charts as draw_charts
+from .email import body_text, inline_email, wrap
 from .errors import BuildError, Problem, display_path
 from .images import Portrait, portrait_html
 from .link import Site
@@ -31,6 +32,7 @@ class Page:
     path: str  # output path, e.g. profiles/shi-jian/index.html
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+    absolute: bool = False  # links as full URLs from base_url: for pages read away from the site (email)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,9 @@ def path_of(item: object) -> str:
     if isinstance(item, Figure):
         return f"stats/index.html#{item.key}"
     raise TypeError(f"no page for {type(item).__name__}")
+
+
+EMAIL = ("html", "txt")
 
 
 def pretty_url(path: str) -> str:
@@ -125,6 +130,9 @@ def pages(site: Site) -> list[Page]:
     result += [Page(path_of(a), "article.html", {"article": a}) for a in site.articles]
     result += [Page(path_of(p), "profile.html", {"profile": p}) for p in site.profiles]
     result += [Page(path_of(o), "organization.html", {"org": o}) for o in site.organizations]
+    for e in site.editions:  # the email edition, to send to members: HTML and plain text
+        folder = path_of(e).rsplit("/", 1)[0]
+        result += [Page(f"{folder}/email.{kind}", f"email.{kind}", {"edition": e}, absolute=True) for kind in EMAIL]
     return result
 
 
@@ -162,14 +170,23 @@ def render(
         return FigureLink(format_figure(figure.meta), figure.meta.label, root + path_of(figure))
 
     prose = Prose(link_figure, link_targets(site, static))
+
+    def plain(body: str) -> str:
+        return body_text(body, lambda key: format_figure(site.figures[key].meta) if key in site.figures else "")
+
     site_path = urlsplit(site.config.base_url).path or "/"
     output: dict[str, str] = {}
     for page in pages(site):
         # The 404 page is served at any depth, so only root-relative links work there.
         root = site_path if page.path == "404.html" else "../" * page.path.count("/")
+        if page.absolute:
+            root = site.config.base_url
 
-        def url(target: object, _root: str = root) -> str:
+        def url(target: object, _root: str = root, _pretty: bool = page.absolute) -> str:
             target_path = target if isinstance(target, str) else path_of(target)
+            if _pretty:  # a full URL is read on a server, where folders serve their index.html
+                path, hash_, fragment = target_path.partition("#")
+                target_path = pretty_url(path) + hash_ + fragment
             return _root + target_path
 
         def asset(name: str, _root: str = root) -> str:
@@ -192,12 +209,16 @@ def render(
             "markdown": markdown,
             "chart": chart,
             "portrait": portrait,
+            "plain": plain,
+            "wrap": wrap,
             "figures_by_org": figures_by_org,
             "profiles_by_org": profiles_by_org,
             **page.context,
         }
         try:
             output[page.path] = env.get_template(page.template).render(context)
+            if page.template == "email.html":
+                output[page.path] = inline_email(output[page.path], context["canonical"])
         except jinja2.TemplateError as exc:
             raise BuildError([_template_problem(exc, page)]) from None
     return output
