@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--drafts", action="store_true", help="包含草稿")
     c = sub.add_parser("check", help="只检查内容，不生成网站")
     c.add_argument("--strict", action="store_true", help="有警告也算失败")
+    s = sub.add_parser("serve", help="本地预览：保存后自动重新生成并刷新页面（含草稿）")
+    s.add_argument("--port", type=int, default=8000, help="端口，默认 8000；0 表示任选一个空闲端口")
     n = sub.add_parser("new", help="新建人物、报道或期次文件")
     n.add_argument("kind", choices=["profile", "article", "edition"], help="profile 人物 | article 报道 | edition 期次")
     n.add_argument("name", help="人物姓名，或报道、期次的标题")
@@ -31,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     github = bool(os.environ.get("GITHUB_ACTIONS"))
+    if args.command == "serve":
+        from .serve import serve  # only the preview needs the file watcher
+
+        return serve(root, args.port)
     if args.command == "new":
         options = {k: getattr(args, k) for k in ("slug", "organization", "edition", "number")}
         try:

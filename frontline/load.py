@@ -55,7 +55,11 @@ class UnreadableError(Exception):
         self.line, self.col, self.message = line, col, message
 
 
-def load(root: Path) -> tuple[list[Document], list[Problem]]:
+# path -> ((mtime_ns, size), document): lets the preview server reparse only files that changed.
+DocumentCache = dict[Path, tuple[tuple[int, int], "Document"]]
+
+
+def load(root: Path, cache: DocumentCache | None = None) -> tuple[list[Document], list[Problem]]:
     """Read site.yaml and every content file below root/content, sorted by path."""
     content = root / "content"
     docs: list[Document] = []
@@ -69,10 +73,28 @@ def load(root: Path) -> tuple[list[Document], list[Problem]]:
             wanted.append((path, kind))
     for path, kind in wanted:
         try:
-            docs.append(read_document(path, kind, display_path(path, root)))
+            docs.append(
+                _cached(cache, path, kind, root)
+                if cache is not None
+                else read_document(path, kind, display_path(path, root))
+            )
         except UnreadableError as exc:
             problems.append(Problem(display_path(path, root), exc.line, exc.col, exc.message))
     return docs, problems
+
+
+def _cached(cache: DocumentCache, path: Path, kind: str, root: Path) -> Document:
+    try:
+        stat = path.stat()
+    except OSError:
+        return read_document(path, kind, display_path(path, root))  # reports the error
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    hit = cache.get(path)
+    if hit is not None and hit[0] == stamp and hit[1].kind == kind:
+        return hit[1]
+    doc = read_document(path, kind, display_path(path, root))
+    cache[path] = (stamp, doc)
+    return doc
 
 
 def read_document(path: Path, kind: str, shown: str) -> Document:

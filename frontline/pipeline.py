@@ -9,7 +9,7 @@ from .checks import inspect
 from .errors import BuildError, Problem, errors_in
 from .images import make_portraits, photo_problems
 from .link import Site, link
-from .load import load
+from .load import DocumentCache, load
 from .render import Asset, assets, load_templates, media, render
 from .validate import validate
 from .write import write
@@ -22,9 +22,9 @@ class Result:
     files: int = 0
 
 
-def check(root: Path, include_drafts: bool = False) -> Result:
+def check(root: Path, include_drafts: bool = False, cache: DocumentCache | None = None) -> Result:
     """Validate and link all content without writing anything; raises BuildError."""
-    docs, problems = load(root)
+    docs, problems = load(root, cache)
     try:
         content, warnings = validate(docs)
     except BuildError as exc:
@@ -44,12 +44,19 @@ def check(root: Path, include_drafts: bool = False) -> Result:
     return Result(site, found)
 
 
-def build(root: Path, out: Path, include_drafts: bool = False) -> Result:
-    """Build the site under root into out; out is replaced only if everything succeeded."""
+def pages(
+    root: Path, include_drafts: bool = False, cache: DocumentCache | None = None
+) -> tuple[dict[str, str], list[Asset], Result]:
+    """Everything a build writes, in memory: HTML by output path, assets, and the check result."""
     env = load_templates(root)
-    checked = check(root, include_drafts)
+    checked = check(root, include_drafts, cache)
     portraits = make_portraits(root, checked.site.profiles)
     static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]
-    html = render(checked.site, env, static, portraits.by_slug)
+    return render(checked.site, env, static, portraits.by_slug), static, checked
+
+
+def build(root: Path, out: Path, include_drafts: bool = False) -> Result:
+    """Build the site under root into out; out is replaced only if everything succeeded."""
+    html, static, checked = pages(root, include_drafts)
     files = write(out, html, static)
     return Result(checked.site, checked.warnings, files)

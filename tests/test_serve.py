@@ -1,0 +1,191 @@
+"""`build.py serve` driven for real: a subprocess on a free port, files changed on disk, pages
+fetched over HTTP; plus the in-process pieces that decide what to rebuild and reload."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from frontline.serve import Preview, output_path
+from tests.conftest import REPO, make_site, run
+
+WAIT = 30.0  # generous: a loaded CI machine may be slow; no test asserts how fast anything is
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode("utf-8")
+
+
+def wait_until(probe: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            if probe():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+class Server:
+    def __init__(self, root: Path):
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(self.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        wait_until(lambda: fetch(self.url + "/")[0] in (200, 500), "the preview server to start")
+
+    def get(self, path: str) -> tuple[int, str]:
+        return fetch(self.url + path)
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=10)
+        return out.decode("utf-8")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    files = {"content/profiles/draft.md": "---\nname: 居丽虹\norganization: daxing\ndraft: true\n---\n居丽虹的事迹。\n"}
+    srv = Server(make_site(tmp_path / "site", files))
+    yield srv
+    srv.stop()
+
+
+def test_a_saved_change_is_served(server: Server):
+    status, page = server.get("/profiles/shi-jian/")
+    assert status == 200
+    assert "施剑主动请缨。" in page
+    profile = server.root / "content/profiles/shi-jian.md"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("主动请缨", "率先垂范"), encoding="utf-8")
+    wait_until(lambda: "施剑率先垂范。" in server.get("/profiles/shi-jian/")[1], "the new page")
+    assert not (server.root / "output").exists()  # the preview never writes output/
+
+
+def test_the_open_page_is_told_to_reload(server: Server):
+    _, page = server.get("/profiles/shi-jian/")
+    marker = "&hash="
+    page_hash = page[page.index(marker) + len(marker) :].split('"', 1)[0]
+    url = f"{server.url}/__frontline/events?page=/profiles/shi-jian/&hash={page_hash}"
+    with urllib.request.urlopen(url, timeout=WAIT) as events:
+        assert events.headers["Content-Type"] == "text/event-stream"
+        assert events.readline() == b"retry: 500\n"
+        profile = server.root / "content/profiles/shi-jian.md"
+        profile.write_text(profile.read_text(encoding="utf-8").replace("主动请缨", "率先垂范"), encoding="utf-8")
+        lines = []
+        while b"data: reload\n" not in lines:
+            lines.append(events.readline())
+    assert "施剑率先垂范。" in server.get("/profiles/shi-jian/")[1]
+
+
+def test_an_error_is_shown_in_the_browser_and_fixing_it_recovers(server: Server):
+    edition = server.root / "content/editions/1.yaml"
+    good = edition.read_text(encoding="utf-8")
+    edition.write_text(good.replace("title:", "titel:"), encoding="utf-8")
+    wait_until(lambda: server.get("/")[0] == 500, "the error page")
+    status, page = server.get("/editions/1/")
+    assert status == 500
+    assert "<h1>构建失败：2 个错误</h1>" in page
+    assert "content/editions/1.yaml:2:1: error: [titel] 未知字段 titel，是否想写 title？" in page
+    assert "EventSource" in page  # the error page reloads itself when the file is fixed
+    edition.write_text(good, encoding="utf-8")
+    wait_until(lambda: server.get("/editions/1/")[0] == 200, "the page to come back")
+    assert "第一期" in server.get("/editions/1/")[1]
+    assert server.proc.poll() is None
+
+
+def test_drafts_show_in_preview_with_a_banner_and_not_in_the_build(server: Server, capsys):
+    status, page = server.get("/profiles/ju-li-hong/")
+    assert status == 200
+    assert '<p class="draft-banner" role="note"><strong>草稿</strong>' in page
+    assert run(server.root, capsys=capsys).code == 0
+    out = server.root / "output"
+    assert not (out / "profiles/ju-li-hong").exists()
+    for html in out.rglob("*.html"):
+        text = html.read_text(encoding="utf-8")
+        assert "__frontline" not in text and "<script" not in text and "draft-banner" not in text
+
+
+def test_static_files_and_missing_pages(server: Server):
+    _, page = server.get("/")
+    css = page.split('<link rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    status, text = server.get("/" + css)
+    assert status == 200 and "draft-banner" in text
+    status, page = server.get("/no/such/page/")
+    assert status == 404
+    assert "EventSource" in page
+
+
+def test_port_in_use_is_reported(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        root = make_site(tmp_path)
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "build.py"), "--root", str(root), "serve", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 1
+    assert f"无法在 127.0.0.1:{port} 上启动预览" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path):
+    root = make_site(tmp_path).resolve()
+    preview = Preview(root)
+    profile = root / "content/profiles/shi-jian.md"
+    assert preview.relevant({p for p in (root / "content").rglob("*") if p.is_file()})
+    preview.rebuild()
+    before = dict(preview.state.hashes)
+    parsed = dict(preview.cache)
+
+    profile.write_bytes(profile.read_bytes())  # saved without a change
+    assert not preview.relevant({profile})
+    assert not preview.relevant({root / "notes.txt", root / "content/.profile.md.swp"})
+
+    profile.write_text(profile.read_text(encoding="utf-8").replace("主动请缨", "到一线"), encoding="utf-8")
+    assert preview.relevant({profile})
+    preview.rebuild()
+    after = preview.state.hashes
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert changed == {"profiles/shi-jian/index.html"}
+    # unchanged files were not parsed again
+    report = root / "content/articles/report.md"
+    assert preview.cache[report][1] is parsed[report][1]
+    assert preview.cache[profile][1] is not parsed[profile][1]
+
+
+def test_url_paths_map_like_a_static_host():
+    assert output_path("/") == "index.html"
+    assert output_path("/profiles/shi-jian/") == "profiles/shi-jian/index.html"
+    assert output_path("/profiles/shi-jian") == "profiles/shi-jian/index.html"
+    assert output_path("/static/style.abc.css?x=1") == "static/style.abc.css"
+    assert output_path("/%E4%BA%BA/") == "人/index.html"
