@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the test suite drives besides Python: Debian's Chromium, a CJK font, nginx, and
-# the npm tools pinned in package.json/package-lock.json (vnu-jar, axe-core).
+# the npm tools pinned in package.json/package-lock.json (vnu-jar, axe-core, lighthouse).
 # Idempotent and quick when everything is there; `make test` runs it every time.
 # Python test dependencies (Playwright, pinned in pyproject.toml's `test` extra) are installed by
 # the Makefile into .venv. Playwright never downloads a browser: the tests use /usr/bin/chromium.

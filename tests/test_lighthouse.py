@@ -1,0 +1,56 @@
+"""Lighthouse (npm, pinned in package-lock.json) against Debian's Chromium and the nginx-served site:
+performance, accessibility, best practices and SEO each score at least 95 on the front page, a report
+and a profile. Its reports are kept in test-artifacts/lighthouse/; the scores are quoted in the README."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.browsing import ARTIFACTS, CHROMIUM, FLAGS, page_kinds
+from tests.webserver import REPO, SETUP_HINT, Nginx
+
+pytestmark = pytest.mark.browser
+
+LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"
+CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
+MINIMUM = 0.95
+
+
+@pytest.mark.parametrize("kind", ["front", "articles", "profiles"])
+def test_lighthouse_scores_at_least_95(served_site: Nginx, kind: str):
+    assert LIGHTHOUSE.exists(), f"{LIGHTHOUSE.relative_to(REPO)} is missing: {SETUP_HINT}"
+    url = served_site.base + page_kinds(served_site.root)[kind]
+    out = ARTIFACTS / "lighthouse"
+    out.mkdir(parents=True, exist_ok=True)
+    name = {"front": "front", "articles": "report", "profiles": "profile"}[kind]
+    proc = subprocess.run(
+        [
+            str(LIGHTHOUSE),
+            url,
+            "--quiet",
+            "--output=json",
+            "--output=html",
+            f"--output-path={out / name}",
+            f"--only-categories={','.join(CATEGORIES)}",
+            f"--chrome-flags=--headless=new {' '.join(FLAGS)}",
+        ],
+        env={**os.environ, "CHROME_PATH": CHROMIUM},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((out / f"{name}.report.json").read_text(encoding="utf-8"))
+    scores = {c: report["categories"][c]["score"] for c in CATEGORIES}
+    print(f"lighthouse {name} ({url}): " + ", ".join(f"{c} {round(s * 100)}" for c, s in scores.items()))
+    failing = [
+        f"{c}: {audit} {report['audits'][audit]['score']} {report['audits'][audit].get('displayValue', '')}"
+        for c in CATEGORIES
+        for audit in (r["id"] for r in report["categories"][c]["auditRefs"] if r.get("weight"))
+        if report["audits"][audit].get("score") is not None and report["audits"][audit]["score"] < 1
+    ]
+    assert all(s is not None and s >= MINIMUM for s in scores.values()), (scores, failing)
