@@ -49,7 +49,8 @@ def launch() -> Iterator[Browser]:
 
 def page_kinds(output: Path) -> dict[str, str]:
     """One URL path per kind of page: the front page, the 404 page, and for each top-level folder
-    its index page and its first child page (so kinds added later are covered too)."""
+    its index page, its first child page and that child's other pages (so kinds added later are
+    covered too)."""
     kinds = {"front": "/", "404": "/no-such-page/"}
     for folder in sorted(p for p in output.iterdir() if p.is_dir()):
         if (folder / "index.html").exists():
@@ -57,6 +58,10 @@ def page_kinds(output: Path) -> dict[str, str]:
         children = sorted(c for c in folder.iterdir() if (c / "index.html").exists())
         if children:
             kinds[folder.name] = f"/{folder.name}/{children[0].name}/"
+            # Other pages beside it, e.g. an edition's email version (editions/1/email.html).
+            for other in sorted(children[0].glob("*.html")):
+                if other.name != "index.html":
+                    kinds[f"{folder.name}-{other.stem}"] = f"/{folder.name}/{children[0].name}/{other.name}"
     return kinds
 
 

@@ -209,3 +209,17 @@ def test_nginx_logged_no_errors(site_crawl: Crawl, served_site: Nginx) -> None:
     # 404s for the unknown-path tests are logged as "open() ... failed"; anything else is a defect.
     lines = [line for line in served_site.error_log().splitlines() if "No such file or directory" not in line]
     assert lines == []
+
+
+def test_only_the_email_edition_may_use_inline_styles(site_crawl: Crawl, served_site: Nginx) -> None:
+    emails = [p for p in site_crawl.fetched if p.endswith("/email.html")]
+    for path in emails:
+        policy = csp(get(served_site, path).headers)
+        assert policy["style-src"] == ["'self'", "'unsafe-inline'"]  # mail clients need inline CSS
+        assert policy["script-src"] == csp(get(served_site, "/").headers)["script-src"]
+    print(f"{len(emails)} email editions")
+
+
+def test_favicon_requests_get_no_content_rather_than_an_error(served_site: Nginx) -> None:
+    resp = get(served_site, "/favicon.ico")
+    assert (resp.status, resp.body) == (204, b"")
