@@ -91,6 +91,7 @@ class SiteConfig(Meta):
     base_url: Annotated[str, Field(pattern=r"^https?://\S+/$", description="absolute URL ending in /")]
     language: Literal["zh-CN"] = "zh-CN"
     repository: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    branch: Annotated[str, Field(pattern=r"^[\w./-]+$", description="branch the edit links open")] = "main"
 
 
 class OrganizationMeta(Meta):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .checks import inspect
 from .errors import BuildError, Problem, errors_in
+from .history import read_history
 from .images import make_portraits, photo_problems
 from .link import Site, link
 from .load import DocumentCache, load
@@ -52,7 +53,8 @@ def pages(
     checked = check(root, include_drafts, cache)
     portraits = make_portraits(root, checked.site.profiles)
     static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]
-    return render(checked.site, env, static, portraits.by_slug), static, checked
+    html = render(checked.site, env, static, portraits.by_slug, read_history(root))
+    return html, static, checked
 
 
 def build(root: Path, out: Path, include_drafts: bool = False) -> Result:

@@ -20,6 +20,7 @@ from .charts import Datum
 from .charts import charts as draw_charts
 from .email import body_text, inline_email, wrap
 from .errors import BuildError, Problem, display_path
+from .history import History, page_source
 from .images import Portrait, portrait_html
 from .link import Site
 from .models import Article, Edition, Figure, Organization, Profile
@@ -153,9 +154,14 @@ def link_targets(site: Site, static: list[Asset]) -> dict[str, str]:
 
 
 def render(
-    site: Site, env: jinja2.Environment, static: list[Asset], portraits: dict[str, Portrait] | None = None
+    site: Site,
+    env: jinja2.Environment,
+    static: list[Asset],
+    portraits: dict[str, Portrait] | None = None,
+    history: History | None = None,
 ) -> dict[str, str]:
     """Render all pages; returns output path -> HTML."""
+    history = history or History()
     portraits = portraits or {}
     asset_urls = {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static}
     figures_by_org = {
@@ -193,6 +199,7 @@ def render(
             return _root + asset_urls[name]
 
         source = source_of(page)
+        footer_source = page_source(source, history, site.config)
 
         def markdown(body: str, _root: str = root, _source: str = source) -> Markup:
             return Markup(prose.html(body, _root, _source))
@@ -207,6 +214,7 @@ def render(
             "url": url,
             "asset": asset,
             "markdown": markdown,
+            "page_source": footer_source,
             "chart": chart,
             "portrait": portrait,
             "plain": plain,
