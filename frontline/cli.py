@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import BuildError, display_path, format_problems
 from .pipeline import build, check
 from .scaffold import new
+from .schemas import export
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--strict", action="store_true", help="有警告也算失败")
     s = sub.add_parser("serve", help="本地预览：保存后自动重新生成并刷新页面（含草稿）")
     s.add_argument("--port", type=int, default=8000, help="端口，默认 8000；0 表示任选一个空闲端口")
+    j = sub.add_parser("schemas", help="由数据模型生成 JSON Schema 文件（供编辑器补全与提示）")
+    j.add_argument("--out", type=Path, default=None, help="输出目录，默认 ROOT/schemas")
     n = sub.add_parser("new", help="新建人物、报道或期次文件")
     n.add_argument("kind", choices=["profile", "article", "edition"], help="profile 人物 | article 报道 | edition 期次")
     n.add_argument("name", help="人物姓名，或报道、期次的标题")
@@ -37,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         from .serve import serve  # only the preview needs the file watcher
 
         return serve(root, args.port)
+    if args.command == "schemas":
+        folder = (args.out or root / "schemas").resolve()
+        written = export(folder)
+        print(f"已更新 {len(written)} 个 JSON Schema 文件（{display_path(folder, root)}）", file=sys.stderr)
+        return 0
     if args.command == "new":
         options = {k: getattr(args, k) for k in ("slug", "organization", "edition", "number")}
         try:

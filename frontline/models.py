@@ -73,8 +73,15 @@ def _partial_date(value: Any) -> PartialDate:
 DateField = Annotated[
     PartialDate,
     BeforeValidator(_partial_date),
+    # A bare year is an integer to YAML; a full date stays a string in YAML 1.2 (editors' tools).
     WithJsonSchema(
-        {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$", "description": "YYYY, YYYY-MM or YYYY-MM-DD"}
+        {
+            "anyOf": [
+                {"type": "string", "pattern": r"^\d{4}(-\d{1,2}(-\d{1,2})?)?$"},
+                {"type": "integer", "minimum": 1000, "maximum": 9999},
+            ],
+            "description": "YYYY, YYYY-MM or YYYY-MM-DD",
+        }
     ),
 ]
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description="lowercase ASCII letters, digits and hyphens")]
