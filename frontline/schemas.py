@@ -59,6 +59,7 @@ DESCRIPTIONS = {
     "qualifier": "修饰词：近、约、超过、逾、共计、累计、达 放在数字前；多、余 放在数字后",
     "article": "出自哪篇报道：content/articles/ 下的文件名（不含 .md）",
     "source": "报道中含这个数字的原句",
+    "photo": "人物照片：相对 content/ 的路径，如 photos/shi-jian.jpg",
 }
 
 
