@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .errors import BuildError, Problem
 from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig
+from .names import NameMatcher
 from .numbers import format_figure
 from .prose import KNOWN_SHORTCODES, find_shortcodes, plain_text, sentences
 
@@ -21,6 +22,14 @@ class Mention:
     """A sentence of an article in which a profiled person is named."""
 
     article: Article
+    sentence: str
+
+
+@dataclass(frozen=True)
+class ProfileMention:
+    """A sentence of another profile in which a profiled person is named."""
+
+    profile: Profile
     sentence: str
 
 
@@ -37,6 +46,9 @@ class Site:
     mentions: dict[str, tuple[Mention, ...]] = field(repr=False)  # profile slug -> mentions
     people_in: dict[str, tuple[Profile, ...]] = field(repr=False)  # article slug -> profiles named
     figures_in: dict[str, tuple[Figure, ...]] = field(repr=False)  # article/profile slug -> cited
+    profile_mentions: dict[str, tuple[ProfileMention, ...]] = field(repr=False)  # profile slug -> in others
+    linked_names: dict[str, Profile] = field(repr=False)  # name -> the one profile it links to
+    known_names: frozenset[str] = field(repr=False)  # every person's name the site knows
 
     def edition(self, number: int) -> Edition:
         return next(e for e in self.editions if e.number == number)
@@ -54,6 +66,32 @@ class Site:
 
     def colleagues(self, profile: Profile) -> tuple[Profile, ...]:
         return tuple(p for p in self.profiles if p.meta.organization == profile.meta.organization and p != profile)
+
+    def neighbours(self, profile: Profile) -> tuple[Profile, ...]:
+        """Others sent to the same town or place, or working in the same department."""
+        here, dept = profile.meta.sent_to, profile.meta.department
+
+        def near(other: Profile) -> bool:
+            there = other.meta.sent_to
+            same_place = bool(
+                here
+                and there
+                and ((here.town and here.town == there.town) or (here.place and here.place == there.place))
+            )
+            return same_place or bool(dept and dept == other.meta.department)
+
+        return tuple(p for p in self.profiles if p != profile and near(p))
+
+    def other_colleagues(self, profile: Profile) -> tuple[Profile, ...]:
+        """Colleagues in the same union who are not already among the neighbours."""
+        near = self.neighbours(profile)
+        return tuple(p for p in self.colleagues(profile) if p not in near)
+
+    def mentions_by_edition(self, slug: str) -> tuple[tuple[Edition, tuple[Mention, ...]], ...]:
+        """A person's report mentions grouped under the editions that carry the reports, newest first."""
+        mentions = self.mentions.get(slug, ())
+        grouped = ((e, tuple(m for m in mentions if m.article.meta.edition == e.number)) for e in self.editions)
+        return tuple((e, ms) for e, ms in grouped if ms)
 
     @property
     def latest(self) -> Edition | None:
@@ -143,21 +181,49 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
     def figure_text(key: str) -> str:
         return format_figure(figures[key].meta) if key in figures else ""
 
+    # A name two profiles share cannot say whom it means: it is never linked or counted.
+    by_name: dict[str, list[Profile]] = defaultdict(list)
+    for profile in profiles:
+        by_name[profile.meta.name].append(profile)
+    for name, same in sorted(by_name.items()):
+        if len(same) > 1:
+            for profile in same:
+                others = "、".join(p.source.path for p in same if p is not profile)
+                line, col = profile.source.at("name")
+                problems.append(
+                    Problem(
+                        profile.source.path,
+                        line,
+                        col,
+                        f"人物 {name} 与 {others} 同名：正文中的这个名字不会自动链接到人物页",
+                        "name",
+                        "warning",
+                    )
+                )
+    linked_names = {name: same[0] for name, same in by_name.items() if len(same) == 1}
+    known = frozenset(
+        [p.meta.name for p in content.profiles] + [b.name for a in content.articles for b in a.meta.byline]
+    )
+    matcher = NameMatcher(linked_names, known)
+
     mentions: dict[str, list[Mention]] = defaultdict(list)
     people_in: dict[str, list[Profile]] = defaultdict(list)
-    # Longest names first, so that a name inside a longer name is not counted as a mention.
-    by_length = sorted(profiles, key=lambda p: (-len(p.meta.name), p.slug))
     for article in articles:
         text = "\n".join(filter(None, [article.meta.lead, plain_text(article.body, figure_text)]))
         for sentence in sentences(text):
-            taken = sentence
-            for profile in by_length:
-                if profile.meta.name in taken:
-                    taken = taken.replace(profile.meta.name, "\0" * len(profile.meta.name))
-                    if not any(m.article is article for m in mentions[profile.slug]):
-                        mentions[profile.slug].append(Mention(article, sentence))
-                    if profile not in people_in[article.slug]:
-                        people_in[article.slug].append(profile)
+            for match in matcher.find(sentence):
+                profile = linked_names[match.name]
+                if not any(m.article is article for m in mentions[profile.slug]):
+                    mentions[profile.slug].append(Mention(article, sentence))
+                if profile not in people_in[article.slug]:
+                    people_in[article.slug].append(profile)
+    profile_mentions: dict[str, list[ProfileMention]] = defaultdict(list)
+    for source in sorted(profiles, key=lambda p: p.slug):
+        for sentence in sentences(plain_text(source.body, figure_text)):
+            for match in matcher.find(sentence):
+                profile = linked_names[match.name]
+                if profile is not source and not any(m.profile is source for m in profile_mentions[profile.slug]):
+                    profile_mentions[profile.slug].append(ProfileMention(source, sentence))
 
     edition_order = sorted(editions.values(), key=lambda e: -e.number)
     article_order = sorted(articles, key=lambda a: (-a.meta.edition, a.meta.date, a.slug))
@@ -175,6 +241,9 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
         mentions={p.slug: tuple(mentions[p.slug]) for p in profiles},
         people_in={a.slug: tuple(sorted(people_in[a.slug], key=lambda p: p.slug)) for a in articles},
         figures_in={slug: tuple(figs) for slug, figs in cited.items()},
+        profile_mentions={p.slug: tuple(profile_mentions[p.slug]) for p in profiles},
+        linked_names=linked_names,
+        known_names=known,
     )
     return site, problems
 

@@ -132,6 +132,7 @@ class ArticleMeta(Meta):
     slug: Slug | None = None
     summary: Text | None = None
     draft: bool = False
+    autolink: bool = Field(True, description="false: names in this page's body are not linked to profiles")
 
 
 class Place(Meta):
@@ -151,6 +152,7 @@ class ProfileMeta(Meta):
     photo: Text | None = Field(None, description="portrait, relative to content/: photos/shi-jian.jpg")
     slug: Slug | None = None
     draft: bool = False
+    autolink: bool = Field(True, description="false: names in this page's body are not linked to profiles")
 
 
 class FigureMeta(Meta):

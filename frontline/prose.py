@@ -1,4 +1,5 @@
-"""Markdown bodies -> HTML: figure references, caption-only photos, CJK-safe line breaks.
+"""Markdown bodies -> HTML: figure references, caption-only photos, CJK-safe line breaks,
+and links from the first mention of each profiled person to their profile (autolink.py).
 
 Shortcodes an editor writes in a body:
   {{fig KEY}}        the figure KEY from content/stats, formatted (近1000万元)
@@ -23,6 +24,9 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+
+from .autolink import LinkState, NameLinks
+from .names import NameMatcher
 
 SHORTCODE = re.compile(r"\{\{\s*([A-Za-z]*)\s*(.*?)\s*\}\}")
 KNOWN_SHORTCODES = ("fig", "photo")
@@ -150,29 +154,51 @@ class _SourceLinks(Treeprocessor):
 
 
 class _FrontlineExtension(Extension):
-    def __init__(self, lookup: Callable[[str], FigureLink | None], target: Callable[[str], str | None]):
+    def __init__(
+        self,
+        lookup: Callable[[str], FigureLink | None],
+        target: Callable[[str], str | None],
+        matcher: NameMatcher,
+        names: LinkState,
+    ):
         super().__init__()
         self.lookup = lookup
         self.target = target
+        self.matcher = matcher
+        self.names = names
 
     def extendMarkdown(self, md):  # noqa: N802
         md.inlinePatterns.register(_FigurePattern(self.lookup), "frontline-fig", 185)
         md.parser.blockprocessors.register(_PhotoBlock(md.parser), "frontline-photo", 105)
         md.treeprocessors.register(_CjkLineBreaks(md), "frontline-cjk", 1)
         md.treeprocessors.register(_SourceLinks(md, self.target), "frontline-links", 2)
+        # After line breaks are joined, so that a name broken across two lines is still found.
+        md.treeprocessors.register(NameLinks(md, lambda: self.matcher, self.names), "frontline-names", 0.5)
 
 
 class Prose:
-    """A reusable Markdown converter bound to one site's figures."""
+    """A reusable Markdown converter bound to one site's figures and people."""
 
-    def __init__(self, lookup: Callable[[str, str], FigureLink | None], targets: dict[str, str] | None = None):
+    def __init__(
+        self,
+        lookup: Callable[[str, str], FigureLink | None],
+        targets: dict[str, str] | None = None,
+        *,
+        people: dict[str, str] | None = None,
+        known: frozenset[str] = frozenset(),
+    ):
         # lookup(key, root) gives the figure's text and a link relative to the page's root;
-        # targets maps a source file (content/profiles/shi-jian.md) to its output path.
+        # targets maps a source file (content/profiles/shi-jian.md) to its output path;
+        # people maps a profiled name to its page's path from the site root; known holds every
+        # other name the site knows, so that none of them is mistaken for a shorter one.
         self._lookup = lookup
         self._targets = targets or {}
         self._root = ""
         self._source = ""
-        extension = _FrontlineExtension(lambda key: self._lookup(key, self._root), self._target)
+        self._people = people or {}
+        self._names = LinkState()
+        matcher = NameMatcher(self._people, known)
+        extension = _FrontlineExtension(lambda key: self._lookup(key, self._root), self._target, matcher, self._names)
         self._md = markdown.Markdown(extensions=["sane_lists", "tables", extension], output_format="html")
 
     def _target(self, href: str) -> str | None:
@@ -182,12 +208,20 @@ class Prose:
         path, fragment = resolved
         return self._root + self._targets[path] + (f"#{fragment}" if fragment else "")
 
-    def html(self, body: str, root: str, source: str = "") -> str:
+    def html(
+        self, body: str, root: str, source: str = "", *, link_names: bool = True, skip_name: str | None = None
+    ) -> str:
+        """Body as HTML for a page at root; link_names=False honours an editor's `autolink: false`,
+        skip_name keeps a profile from linking to itself."""
         self._root, self._source = root, source
+        self._names.enabled = link_names and bool(self._people)
+        self._names.href = lambda name: None if name == skip_name else root + self._people[name]
+        self._names.done = set()
         try:
             return self._md.reset().convert(body)
         finally:
             self._root = self._source = ""
+            self._names.enabled = False
 
 
 def plain_text(body: str, figure_text: Callable[[str], str]) -> str:

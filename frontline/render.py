@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from . import discovery, navigation
 from .charts import Datum
 from .charts import charts as draw_charts
 from .email import body_text, inline_email, wrap
@@ -34,6 +35,7 @@ class Page:
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     absolute: bool = False  # links as full URLs from base_url: for pages read away from the site (email)
+    item: object | None = None  # the model the page is about, if any
 
 
 @dataclass(frozen=True)
@@ -125,16 +127,22 @@ def pages(site: Site) -> list[Page]:
         Page("profiles/index.html", "profiles.html"),
         Page("organizations/index.html", "organizations.html"),
         Page("stats/index.html", "stats.html"),
+        Page("places/index.html", "places.html", {"groups": navigation.places(site)}),
+        Page("roles/index.html", "roles.html", {"groups": navigation.roles(site)}),
         Page("404.html", "404.html"),
     ]
-    result += [Page(path_of(e), "edition.html", {"edition": e}) for e in site.editions]
-    result += [Page(path_of(a), "article.html", {"article": a}) for a in site.articles]
-    result += [Page(path_of(p), "profile.html", {"profile": p}) for p in site.profiles]
-    result += [Page(path_of(o), "organization.html", {"org": o}) for o in site.organizations]
+    result += [Page(path_of(e), "edition.html", {"edition": e}, item=e) for e in site.editions]
+    result += [Page(path_of(a), "article.html", {"article": a}, item=a) for a in site.articles]
+    result += [Page(path_of(p), "profile.html", {"profile": p}, item=p) for p in site.profiles]
+    result += [Page(path_of(o), "organization.html", {"org": o}, item=o) for o in site.organizations]
     for e in site.editions:  # the email edition, to send to members: HTML and plain text
         folder = path_of(e).rsplit("/", 1)[0]
         result += [Page(f"{folder}/email.{kind}", f"email.{kind}", {"edition": e}, absolute=True) for kind in EMAIL]
     return result
+
+
+def _target_path(target: object) -> str:
+    return target if isinstance(target, str) else path_of(target)
 
 
 def source_of(page: Page) -> str:
@@ -175,7 +183,8 @@ def render(
             return None
         return FigureLink(format_figure(figure.meta), figure.meta.label, root + path_of(figure))
 
-    prose = Prose(link_figure, link_targets(site, static))
+    people = {name: path_of(p) for name, p in site.linked_names.items()}
+    prose = Prose(link_figure, link_targets(site, static), people=people, known=site.known_names)
 
     def plain(body: str) -> str:
         return body_text(body, lambda key: format_figure(site.figures[key].meta) if key in site.figures else "")
@@ -201,16 +210,25 @@ def render(
         source = source_of(page)
         footer_source = page_source(source, history, site.config)
 
-        def markdown(body: str, _root: str = root, _source: str = source) -> Markup:
-            return Markup(prose.html(body, _root, _source))
+        def markdown(
+            body: str, item: Article | Profile | None = None, _root: str = root, _source: str = source
+        ) -> Markup:
+            # item: the page whose body this is; its `autolink: false` turns name links off,
+            # and a profile never links its own name.
+            link_names = item.meta.autolink if item is not None else True
+            own = item.meta.name if isinstance(item, Profile) else None
+            return Markup(prose.html(body, _root, _source, link_names=link_names, skip_name=own))
 
         def portrait(profile: Profile, size: str = "large", _root: str = root) -> Markup:
             return portrait_html(profile.meta.name, portraits.get(profile.slug), size, _root)
 
+        about = page.item if page.item is not None else page.path
+        canonical = site.config.base_url + pretty_url(page.path)
+        og_type, og_extra = discovery.open_graph(site, page.item)
         context = {
             "site": site,
             "page_path": page.path,
-            "canonical": site.config.base_url + pretty_url(page.path),
+            "canonical": canonical,
             "url": url,
             "asset": asset,
             "markdown": markdown,
@@ -221,6 +239,12 @@ def render(
             "wrap": wrap,
             "figures_by_org": figures_by_org,
             "profiles_by_org": profiles_by_org,
+            "crumbs": navigation.breadcrumbs(site, about),
+            "pager": navigation.pager(site, about),
+            "og_type": og_type,
+            "og_extra": og_extra,
+            "json_ld": discovery.json_ld(site, page.item, _target_path, canonical),
+            "feed": discovery.FEED,
             **page.context,
         }
         try:
@@ -229,6 +253,9 @@ def render(
                 output[page.path] = inline_email(output[page.path], context["canonical"])
         except jinja2.TemplateError as exc:
             raise BuildError([_template_problem(exc, page)]) from None
+    output[discovery.FEED] = discovery.atom(site, path_of)
+    output[discovery.SITEMAP] = discovery.sitemap(site, list(output), path_of)
+    output[discovery.ROBOTS] = discovery.robots(site)
     return output
 
 

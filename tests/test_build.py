@@ -81,7 +81,8 @@ def test_every_page_is_reachable_from_the_front_page(real_site: Path):
     out = real_site / "output"
     built = {p.resolve() for p in out.rglob("*") if p.is_file() and p.name != ".frontline-output"}
     reachable = crawl(out)
-    assert built - reachable == {(out / "404.html").resolve()}
+    # Crawlers find robots.txt and the sitemap at the root; people never link to them.
+    assert built - reachable == {(out / name).resolve() for name in ("404.html", "robots.txt", "sitemap.xml")}
 
 
 def test_every_profile_report_organization_and_figure_appears(real_site: Path):

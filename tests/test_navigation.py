@@ -1,0 +1,126 @@
+"""Readers find their way: indexes by organization, place and role, breadcrumbs, previous and
+next, mentions grouped by edition, and colleagues at the same place."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.conftest import make_site, run
+
+
+def text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def links(html: str) -> dict[str, str]:
+    """Link text -> href, for the links of a page."""
+    return {
+        re.sub(r"<[^>]+>", "", t).strip(): h for h, t in re.findall(r'<a [^>]*?href="([^"]+)"[^>]*>(.*?)</a>', html)
+    }
+
+
+def section(html: str, title: str) -> str:
+    start = html.index(f">{title}</h")
+    end = html.find("</section>", start)
+    return html[start:end]
+
+
+def test_place_index_groups_people_by_town_then_village(real_site: Path):
+    html = (real_site / "output/places/index.html").read_text()
+    yugai = section(html, "榆垓镇")
+    for place, name, slug in [
+        ("南黑垓村", "高云峰", "gao-yun-feng"),
+        ("大练庄村", "韩锋光", "han-feng-guang"),
+        ("黄各庄村", "韩志森", "han-zhi-sen"),
+        ("阎家铺村", "于勇", "yu-yong"),
+    ]:
+        assert re.search(rf"<dt>{place}</dt>\s*<dd><a href=\"../profiles/{slug}/index.html\">{name}</a></dd>", yugai)
+    assert '<h2 id="yu-gai-zhen" class="section-title">榆垓镇</h2>' in html
+    assert "同兴园社区" in section(html, "西红门镇")
+    assert "亦园" in section(html, "博兴街道")
+    # A 社区 given without its 街道 is not guessed into one.
+    others = section(html, "其他地点")
+    for place in ("亦城茗苑", "金地格林社区", "赢海庄园社区"):
+        assert f"<dt>{place}</dt>" in others
+
+
+def test_role_index_lists_every_role(real_site: Path):
+    html = (real_site / "output/roles/index.html").read_text()
+    page = text(html)
+    for role in ("党组成员、副主席", "主任", "科员", "部长", "站长", "副站长", "干部", "未注明职务"):
+        assert re.search(rf'<dt id="[a-z0-9-]+">{role}</dt>', html), role
+    assert "于勇 （区总工会）" in page and "韩锋光 （区总工会）" in page
+
+
+def test_people_indexes_link_to_each_other_and_from_the_people_page(real_site: Path):
+    out = real_site / "output"
+    people = links((out / "profiles/index.html").read_text())
+    assert people["按下沉地点"] == "../places/index.html"
+    assert people["按职务"] == "../roles/index.html"
+    places = (out / "places/index.html").read_text()
+    assert '<span aria-current="page">按下沉地点</span>' in places
+
+
+def test_breadcrumbs_are_a_labelled_ordered_list(real_site: Path):
+    html = (real_site / "output/articles/daxing-jixianfeng/index.html").read_text()
+    nav = html[html.index('<nav class="breadcrumbs"') : html.index("</nav>", html.index('<nav class="breadcrumbs"'))]
+    assert 'aria-label="当前位置"' in nav
+    assert re.findall(r'<li><a href="([^"]+)">([^<]+)</a></li>', nav) == [
+        ("../../index.html", "首页"),
+        ("../../editions/index.html", "往期"),
+        ("../../editions/1/index.html", "第1期"),
+    ]
+    assert '<li><span aria-current="page">疫情防控阻击战中的工会“急先锋”</span></li>' in nav
+    profile = (real_site / "output/profiles/han-feng-guang/index.html").read_text()
+    assert '<li><a href="../../organizations/daxing/index.html">区总工会</a></li>' in profile
+    places = (real_site / "output/places/index.html").read_text()
+    assert '<li><a href="../profiles/index.html">人物</a></li>' in places
+    assert 'class="breadcrumbs"' not in (real_site / "output/index.html").read_text()
+
+
+def test_previous_and_next_edition(real_site: Path):
+    first = (real_site / "output/editions/1/index.html").read_text()
+    second = (real_site / "output/editions/2/index.html").read_text()
+    assert '<a href="../../editions/2/index.html" rel="next"><span class="pager-label">下一期</span>' in first
+    assert 'rel="prev"' not in first
+    assert '<a href="../../editions/1/index.html" rel="prev"><span class="pager-label">上一期</span>' in second
+    assert 'aria-label="前后各期"' in second
+
+
+def test_previous_and_next_report_within_an_edition(tmp_path: Path, capsys):
+    second = "---\ntitle: 第二篇\norganization: daxing\nedition: 1\ndate: 2020-03\n---\n正文。\n"
+    root = make_site(tmp_path, {"content/articles/zz-second.md": second})
+    assert run(root, capsys=capsys).code == 0
+    first = (root / "output/articles/report/index.html").read_text()
+    later = (root / "output/articles/zz-second/index.html").read_text()
+    assert (
+        '<a href="../../articles/zz-second/index.html" rel="next"><span class="pager-label">下一篇</span> 第二篇</a>'
+        in first
+    )
+    assert (
+        '<a href="../../articles/report/index.html" rel="prev"><span class="pager-label">上一篇</span> 测试报道</a>'
+        in later
+    )
+    assert 'aria-label="第1期的其他报道"' in later
+
+
+def test_profile_lists_reports_by_edition_with_the_sentence(real_site: Path):
+    html = (real_site / "output/profiles/wang-juan/index.html").read_text()
+    mentions = section(html, "见于报道")
+    assert '<h3 class="mention-edition"><a href="../../editions/2/index.html">第2期 · ' in mentions
+    assert '<a href="../../articles/jingkaiqu-gong-liliang/index.html">闻令而动！彰显抗疫“工”力量</a>' in mentions
+    assert "有同心抗疫，热情服务的王娟；" in text(mentions)
+
+
+def test_profile_suggests_colleagues_at_the_same_place_first(real_site: Path):
+    html = (real_site / "output/profiles/gao-yun-feng/index.html").read_text()
+    near = section(html, "同一地点或部门的同事")
+    for name in ("韩锋光", "韩志森", "于勇"):
+        assert f">{name}</a>" in near
+    rest = section(html, "区总工会的同事")
+    assert ">施剑</a>" in rest and ">于勇</a>" not in rest
+    # Same department (青年公寓工会服务站) counts as well.
+    assert ">朱晨莹</a>" in section(
+        (real_site / "output/profiles/wang-yan/index.html").read_text(), "同一地点或部门的同事"
+    )
