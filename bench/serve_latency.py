@@ -81,7 +81,7 @@ def time_serve(root: Path, runs: int) -> tuple[list[float], list[float]]:
         to_reload, to_page = [], []
         for i in range(runs):
             page = get(base + PAGE)
-            page_hash = page.split("&hash=", 1)[1].split('"', 1)[0]
+            page_hash = page.split('data-hash="', 1)[1].split('"', 1)[0]
             marker = f"第{i}次修改"
             events = urllib.request.urlopen(f"{base}/__frontline/events?page={PAGE}&hash={page_hash}", timeout=60)
             events.readline()  # "retry:" line: the stream is open

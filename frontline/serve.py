@@ -1,7 +1,8 @@
 """`build.py serve`: a local preview that rebuilds on every save and reloads the open page.
 
 The preview builds with drafts, in memory (output/ is never touched), through the same
-pipeline.pages() as the real build. Only the preview adds a small script to each page: it opens
+pipeline.pages() as the real build. Only the preview adds a small script to each page
+(/__frontline/reload.js, carrying the page's hash in data-hash): it opens
 an EventSource to /__frontline/events, passing the hash of the page it shows; the server answers
 "reload" as soon as that page's bytes (or the error state) differ. So a save reloads the pages it
 changed and leaves the others alone. A failed build serves the located messages instead of
@@ -28,13 +29,16 @@ from .pipeline import pages
 EVENTS = "/__frontline/events"
 WATCHED = ("content", "templates", "static")
 KEEPALIVE = 15.0  # seconds between SSE comments, so that proxies and browsers keep the stream
-RELOAD_SCRIPT = """<script>
-(function () {{
-  if (!window.EventSource) return;
-  var source = new EventSource("{events}?page=" + encodeURIComponent(location.pathname) + "&hash={hash}");
-  source.onmessage = function (e) {{ if (e.data === "reload") {{ source.close(); location.reload(); }} }};
-}})();
-</script>
+SCRIPT = "/__frontline/reload.js"
+# A file, not an inline script: the pages' Content-Security-Policy allows only the site's own scripts.
+RELOAD_TAG = '<script src="{script}" data-hash="{hash}"></script>\n'
+RELOAD_JS = """(function () {
+  var hash = document.currentScript && document.currentScript.getAttribute("data-hash");
+  if (!window.EventSource || !hash) return;
+  var url = "/__frontline/events?page=" + encodeURIComponent(location.pathname) + "&hash=" + encodeURIComponent(hash);
+  var source = new EventSource(url);
+  source.onmessage = function (e) { if (e.data === "reload") { source.close(); location.reload(); } };
+})();
 """
 
 
@@ -115,6 +119,8 @@ class Preview:
 
     def respond(self, url_path: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for a GET of url_path."""
+        if urlsplit(url_path).path == SCRIPT:
+            return 200, "text/javascript; charset=utf-8", RELOAD_JS.encode("utf-8")
         state = self.state
         path = output_path(url_path)
         is_page = path.endswith(".html")
@@ -132,7 +138,7 @@ class Preview:
         return 200, kind + ("; charset=utf-8" if kind.startswith("text/") else ""), data
 
     def _instrument(self, page: bytes, page_hash: str) -> bytes:
-        script = RELOAD_SCRIPT.format(events=EVENTS, hash=page_hash).encode("utf-8")
+        script = RELOAD_TAG.format(script=SCRIPT, hash=page_hash).encode("utf-8")
         at = page.rfind(b"</body>")
         return page[:at] + script + page[at:] if at >= 0 else page + script
 

@@ -89,8 +89,9 @@ def test_a_saved_change_is_served(server: Server):
 
 def test_the_open_page_is_told_to_reload(server: Server):
     _, page = server.get("/profiles/shi-jian/")
-    marker = "&hash="
-    page_hash = page[page.index(marker) + len(marker) :].split('"', 1)[0]
+    page_hash = page.split('<script src="/__frontline/reload.js" data-hash="', 1)[1].split('"', 1)[0]
+    status, script = server.get("/__frontline/reload.js")
+    assert status == 200 and "new EventSource(" in script
     url = f"{server.url}/__frontline/events?page=/profiles/shi-jian/&hash={page_hash}"
     with urllib.request.urlopen(url, timeout=WAIT) as events:
         assert events.headers["Content-Type"] == "text/event-stream"
@@ -112,7 +113,7 @@ def test_an_error_is_shown_in_the_browser_and_fixing_it_recovers(server: Server)
     assert status == 500
     assert "<h1>构建失败：2 个错误</h1>" in page
     assert "content/editions/1.yaml:2:1: error: [titel] 未知字段 titel，是否想写 title？" in page
-    assert "EventSource" in page  # the error page reloads itself when the file is fixed
+    assert '<script src="/__frontline/reload.js" data-hash="error-' in page  # reloads itself once fixed
     edition.write_text(good, encoding="utf-8")
     wait_until(lambda: server.get("/editions/1/")[0] == 200, "the page to come back")
     assert "第一期" in server.get("/editions/1/")[1]
@@ -140,7 +141,7 @@ def test_static_files_and_missing_pages(server: Server):
     assert status == 200 and "draft-banner" in text
     status, page = server.get("/no/such/page/")
     assert status == 404
-    assert "EventSource" in page
+    assert '<script src="/__frontline/reload.js" data-hash="missing">' in page
 
 
 def test_port_in_use_is_reported(tmp_path: Path):
