@@ -60,6 +60,7 @@ DESCRIPTIONS = {
     "article": "出自哪篇报道：content/articles/ 下的文件名（不含 .md）",
     "source": "报道中含这个数字的原句",
     "photo": "人物照片：相对 content/ 的路径，如 photos/shi-jian.jpg",
+    "autolink": "false 表示正文中的人名不自动链接到人物页（默认 true）",
 }
 
 
