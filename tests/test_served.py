@@ -223,3 +223,20 @@ def test_only_the_email_edition_may_use_inline_styles(site_crawl: Crawl, served_
 def test_favicon_requests_get_no_content_rather_than_an_error(served_site: Nginx) -> None:
     resp = get(served_site, "/favicon.ico")
     assert (resp.status, resp.body) == (204, b"")
+
+
+TEXT_TYPES = ("text/", "application/xml", "application/json", "application/atom+xml", "application/rss+xml")
+
+
+def test_every_text_file_declares_utf8_and_large_ones_come_compressed(site_crawl: Crawl) -> None:
+    # Without charset=utf-8 a browser may show the Chinese of a plain-text email or a feed as mojibake.
+    texts = {p: r for p, r in site_crawl.fetched.items() if r.headers["content-type"].startswith(TEXT_TYPES)}
+    assert texts
+    no_charset = [
+        f"{p}: {r.headers['content-type']}"
+        for p, r in texts.items()
+        if "charset=utf-8" not in r.headers["content-type"]
+    ]
+    uncompressed = [p for p, r in texts.items() if len(r.body) > 1024 and r.headers.get("content-encoding") != "gzip"]
+    assert (no_charset, uncompressed) == ([], [])
+    print(f"{len(texts)} text responses: {sorted({r.headers['content-type'] for r in texts.values()})}")
