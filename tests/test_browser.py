@@ -3,7 +3,8 @@
 Every kind of page, on a 360 px phone and a 1280 px desktop, loads without horizontal scrolling,
 console errors, failed requests or requests to another host (the server's Content-Security-Policy
 is in force, so a blocked inline script or style shows up as a console error). The front page, a
-report and a profile are kept as screenshots in test-artifacts/screenshots/. Chinese text is
+report and a profile are kept as screenshots in test-artifacts/screenshots/ (desktop, phone, print
+media, dark scheme). Chinese text is
 drawn with a CJK font, not tofu.
 """
 
@@ -52,12 +53,13 @@ def test_every_page_kind_loads_cleanly(browser: Browser, served_site: Nginx, kin
 
 
 @pytest.mark.parametrize("kind", ["front", "articles", "profiles"])
-def test_screenshots_for_desktop_phone_and_print(browser: Browser, served_site: Nginx, kinds, kind: str):
+def test_screenshots_for_desktop_phone_print_and_dark(browser: Browser, served_site: Nginx, kinds, kind: str):
     out = ARTIFACTS / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     name = {"front": "front", "articles": "report", "profiles": "profile"}[kind]
-    for screen in ("desktop", "phone", "print"):
-        context = browser.new_context(**(PHONE if screen == "phone" else DESKTOP))
+    for screen in ("desktop", "phone", "print", "dark"):
+        scheme = "dark" if screen == "dark" else "light"
+        context = browser.new_context(**(PHONE if screen == "phone" else DESKTOP), color_scheme=scheme)
         page = context.new_page()
         if screen == "print":
             page.emulate_media(media="print")

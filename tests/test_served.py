@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import http.client
+import subprocess
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -240,3 +241,20 @@ def test_every_text_file_declares_utf8_and_large_ones_come_compressed(site_crawl
     uncompressed = [p for p, r in texts.items() if len(r.body) > 1024 and r.headers.get("content-encoding") != "gzip"]
     assert (no_charset, uncompressed) == ([], [])
     print(f"{len(texts)} text responses: {sorted({r.headers['content-type'] for r in texts.values()})}")
+
+
+def test_deploy_conf_as_shipped_passes_nginx_t_inside_a_stock_http_block(tmp_path: Path) -> None:
+    # Production includes the file unchanged (listen 80, root /srv/...) in Debian's http block,
+    # which already turns gzip on; `nginx -t` parses it without binding the port.
+    from tests.webserver import DEPLOY_CONF, nginx_binary
+
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n include /etc/nginx/mime.types;\n gzip on;\n access_log off;\n include {DEPLOY_CONF};\n}}\n",
+        encoding="utf-8",
+    )
+    args = [nginx_binary(), "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(conf)]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "syntax is ok" in proc.stderr
