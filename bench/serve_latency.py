@@ -61,6 +61,22 @@ def time_check_in_process(root: Path, runs: int) -> list[float]:
     return times
 
 
+def time_rebuild_in_process(root: Path, runs: int) -> list[float]:
+    """What one save costs the server itself: Preview.rebuild() after a one-file change."""
+    from frontline.serve import Preview
+
+    preview = Preview(root.resolve())
+    preview.rebuild()
+    source = root / SOURCE
+    original = source.read_text(encoding="utf-8")
+    times = []
+    for i in range(runs):
+        source.write_text(original.replace("迅速作出反应", f"迅速作出反应（{i}）"), encoding="utf-8")
+        times.append(preview.rebuild())
+    source.write_text(original, encoding="utf-8")
+    return times
+
+
 def time_serve(root: Path, runs: int) -> tuple[list[float], list[float]]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -110,6 +126,7 @@ def main() -> None:
             shutil.copytree(REPO / name, root / name)
         print(summary("python build.py check (whole process)", time_check(root, max(5, args.runs // 2))))
         print(summary("pipeline.check() in process (no imports)", time_check_in_process(root, args.runs)))
+        print(summary("serve: one rebuild in process", time_rebuild_in_process(root, args.runs)))
         to_reload, to_page = time_serve(root, args.runs)
         print(summary("serve: save -> reload event", to_reload))
         print(summary("serve: save -> reloaded page fetched", to_page))

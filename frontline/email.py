@@ -10,6 +10,7 @@ a closing punctuation mark and none exceeds what mail transports allow.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from urllib.parse import urljoin
@@ -58,6 +59,9 @@ def body_text(body: str, figure_text: Callable[[str], str]) -> str:
     return "\n\n".join(blocks)
 
 
+# uniseg's line breaking is slow (tens of ms a paragraph); the preview server re-renders on every
+# save, and a save changes few paragraphs, so remembering wrapped paragraphs makes rebuilds cheap.
+@functools.lru_cache(maxsize=8192)
 def wrap(text: str, indent: str = "") -> str:
     """Wrap one paragraph at TEXT_WIDTH columns by UAX #14 line-breaking (no line begins with ，。）."""
     text = " ".join(text.split("\n"))
