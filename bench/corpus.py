@@ -6,7 +6,7 @@ a Pelican site. The text is machine-made filler from fixed phrase pools (clearly
 never published); the same N and seed always give the same bytes.
 
 Shape, chosen to look like a federation's archive: one organization per 25 pages, one edition
-per 500 pages, one report per 10 pages, each report naming about six profiled people and
+per 500 pages, one report per 10 pages, each report naming nine profiled people and
 citing figures with {{fig KEY}}; a profile is about 800 Chinese characters with front matter,
 `##` headings, a list, bold, a link and a blockquote.
 """
@@ -196,7 +196,8 @@ def generate(n: int, seed: int = 8) -> tuple[Sizes, list[Page], dict[str, str]]:
         pages.append(Page("profile", p.slug, p.name, profile_body(rng, p), front))
     for r in range(size.reports):
         org = r % size.orgs
-        named = [persons[rng.randrange(len(persons))] for _ in range(6)] if persons else []
+        # Nine people per report, in turn, so that every profile is reported on at least once.
+        named = [persons[(r * 9 + j) % len(persons)] for j in range(9)] if persons else []
         named = list({p.slug: p for p in named}.values())
         front = {
             "title": f"工会干部战“疫”侧记之{r + 1}",

@@ -9,6 +9,7 @@ colour is chosen from the name deterministically (every colour passes contrast w
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from collections.abc import Iterable, Mapping
@@ -166,6 +167,7 @@ def initial_colour(name: str) -> str:
     return PALETTE[hashlib.sha256(name.encode("utf-8")).digest()[0] % len(PALETTE)]
 
 
+@functools.lru_cache(maxsize=4096)  # a card per colleague on every profile page: the same few thousand names
 def initial_svg(name: str, size: str) -> Markup:
     # Decorative: the name is always printed next to it, so screen readers skip it.
     pixels = 112 if size == "large" else 48

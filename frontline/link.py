@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .errors import BuildError, Problem
 from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig
@@ -51,10 +52,41 @@ class Site:
     known_names: frozenset[str] = field(repr=False)  # every person's name the site knows
 
     def edition(self, number: int) -> Edition:
-        return next(e for e in self.editions if e.number == number)
+        return self._edition_by_number[number]
 
     def article(self, slug: str | None) -> Article | None:
-        return next((a for a in self.articles if a.slug == slug), None)
+        return self._article_by_slug.get(slug)  # type: ignore[arg-type]
+
+    # Lookups that templates make once per page: a linear scan there makes a build quadratic.
+    @cached_property
+    def _edition_by_number(self) -> dict[int, Edition]:
+        return {e.number: e for e in self.editions}
+
+    @cached_property
+    def _article_by_slug(self) -> dict[str, Article]:
+        return {a.slug: a for a in self.articles}
+
+    @cached_property
+    def _profiles_by_org(self) -> dict[str, tuple[Profile, ...]]:
+        grouped: dict[str, list[Profile]] = defaultdict(list)
+        for p in self.profiles:
+            grouped[p.meta.organization].append(p)
+        return {org: tuple(people) for org, people in grouped.items()}
+
+    @cached_property
+    def _near_index(self) -> tuple[dict[tuple[str, str], list[Profile]], dict[int, int]]:
+        """Profiles by ("town"|"place"|"dept", value), and each profile's position in self.profiles."""
+        index: dict[tuple[str, str], list[Profile]] = defaultdict(list)
+        for p in self.profiles:
+            there = p.meta.sent_to
+            for kind, value in (
+                ("town", there.town if there else None),
+                ("place", there.place if there else None),
+                ("dept", p.meta.department),
+            ):
+                if value:
+                    index[(kind, value)].append(p)
+        return index, {id(p): i for i, p in enumerate(self.profiles)}
 
     def figures_of_edition(self, number: int) -> tuple[Figure, ...]:
         cited = (f for a in self.edition_articles.get(number, ()) for f in self.figures_in[a.slug])
@@ -65,22 +97,18 @@ class Site:
         return tuple(dict.fromkeys(named))
 
     def colleagues(self, profile: Profile) -> tuple[Profile, ...]:
-        return tuple(p for p in self.profiles if p.meta.organization == profile.meta.organization and p != profile)
+        return tuple(p for p in self._profiles_by_org.get(profile.meta.organization, ()) if p is not profile)
 
     def neighbours(self, profile: Profile) -> tuple[Profile, ...]:
         """Others sent to the same town or place, or working in the same department."""
+        # Looked up by town, place and department, not by scanning every profile for every profile.
         here, dept = profile.meta.sent_to, profile.meta.department
-
-        def near(other: Profile) -> bool:
-            there = other.meta.sent_to
-            same_place = bool(
-                here
-                and there
-                and ((here.town and here.town == there.town) or (here.place and here.place == there.place))
-            )
-            return same_place or bool(dept and dept == other.meta.department)
-
-        return tuple(p for p in self.profiles if p != profile and near(p))
+        index, position = self._near_index
+        near: dict[int, Profile] = {}
+        for key in (("town", here.town if here else None), ("place", here.place if here else None), ("dept", dept)):
+            if key[1]:
+                near.update((id(p), p) for p in index[key] if p is not profile)
+        return tuple(sorted(near.values(), key=lambda p: position[id(p)]))
 
     def other_colleagues(self, profile: Profile) -> tuple[Profile, ...]:
         """Colleagues in the same union who are not already among the neighbours."""

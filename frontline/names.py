@@ -14,7 +14,6 @@ costs nothing (the next mention or the people cards still lead to the profile):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,17 +30,28 @@ class NameMatcher:
 
     def __init__(self, names: Iterable[str], known: Iterable[str] = ()):
         self.names = frozenset(n for n in names if n)
-        everything = sorted(self.names | {n for n in known if n}, key=lambda n: (-len(n), n))
-        self._pattern = re.compile("|".join(map(re.escape, everything))) if everything else None
+        # Searching with one regex alternation of every name costs names x characters: with tens of
+        # thousands of profiles that was most of a build. _search finds the same leftmost, longest
+        # match through set look-ups of the text's substrings instead.
+        self._index = NameIndex(self.names | {n for n in known if n})
+
+    def _search(self, text: str, pos: int, present: set[str], sizes: list[int]) -> tuple[int, int] | None:
+        for start in range(pos, len(text)):
+            for size in sizes:  # longest first: the regex tried names longest first
+                if start + size <= len(text) and text[start : start + size] in present:
+                    return start, start + size
+        return None
 
     def find(self, text: str) -> list[NameMatch]:
-        if self._pattern is None:
+        present = self._index.found_in(text)
+        if not present:
             return []
+        sizes = sorted({len(n) for n in present}, reverse=True)
         found: list[NameMatch] = []
         pos = 0
-        while match := self._pattern.search(text, pos):
-            name = match.group(0)
-            start, end = match.span()
+        while span := self._search(text, pos, present, sizes):
+            start, end = span
+            name = text[start:end]
             if _stands_alone(text, start, end):
                 if name in self.names:
                     found.append(NameMatch(start, end, name))
@@ -60,3 +70,19 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
     if name[0].isascii() and name[0].isalnum() and before.isascii() and before.isalnum():
         return False
     return not (name[-1].isascii() and name[-1].isalnum() and after.isascii() and after.isalnum())
+
+
+class NameIndex:
+    def __init__(self, names: Iterable[str]):
+        self.names = frozenset(n for n in names if n)
+        self.lengths = sorted({len(n) for n in self.names})
+
+    def found_in(self, text: str) -> set[str]:
+        """The names that occur in text (exactly those for which `name in text` holds)."""
+        found: set[str] = set()
+        for size in self.lengths:
+            if size > len(text):
+                break
+            grams = {text[i : i + size] for i in range(len(text) - size + 1)}
+            found |= grams & self.names
+        return found

@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from pypinyin import Style, lazy_pinyin
 
 from .errors import BuildError, Problem
 from .load import Document
@@ -146,6 +145,10 @@ def problem_from_error(doc: Document, model: type[BaseModel], error: Any) -> Pro
 
 def slugify(name: str) -> str:
     """ASCII slug for a Chinese name: 韩锋光 -> han-feng-guang."""
+    # Imported here: pypinyin's phrase dictionary takes ~0.7 s to load, and a site whose
+    # profiles all give a slug never needs it.
+    from pypinyin import Style, lazy_pinyin
+
     words = lazy_pinyin(name, style=Style.NORMAL, errors="default")
     text = "-".join(w for w in words if w.strip())
     text = re.sub(r"[^a-z0-9]+", "-", text.lower().replace("ü", "v"))
