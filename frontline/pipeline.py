@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from .checks import inspect
 from .errors import BuildError, Problem, errors_in
-from .history import read_history
-from .images import make_portraits, photo_problems
+from .history import History, read_history
+from .images import Portrait, make_portraits, photo_problems
+from .incremental import build_output
 from .link import Site, link
 from .load import DocumentCache, load
 from .render import Asset, assets, load_templates, media, render
 from .validate import validate
-from .write import write
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,23 @@ def pages(
     root: Path, include_drafts: bool = False, cache: DocumentCache | None = None
 ) -> tuple[dict[str, str], list[Asset], Result]:
     """Everything a build writes, in memory: HTML by output path, assets, and the check result."""
-    env = load_templates(root)
-    checked = check(root, include_drafts, cache)
-    portraits = make_portraits(root, checked.site.profiles)
-    static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]
-    html = render(checked.site, env, static, portraits.by_slug, read_history(root))
-    return html, static, checked
+    env, checked, static, portraits, history = _inputs(root, include_drafts, cache)
+    return render(checked.site, env, static, portraits, history), static, checked
 
 
 def build(root: Path, out: Path, include_drafts: bool = False) -> Result:
     """Build the site under root into out; out is replaced only if everything succeeded."""
-    html, static, checked = pages(root, include_drafts)
-    files = write(out, html, static)
+    env, checked, static, portraits, history = _inputs(root, include_drafts)
+    # render() + write(), on every core, reusing what the last build made from unchanged inputs.
+    files = build_output(root, out, checked.site, env, static, portraits, history)
     return Result(checked.site, checked.warnings, files)
+
+
+def _inputs(
+    root: Path, include_drafts: bool, cache: DocumentCache | None = None
+) -> tuple[jinja2.Environment, Result, list[Asset], dict[str, Portrait], History]:
+    env = load_templates(root)
+    checked = check(root, include_drafts, cache)
+    portraits = make_portraits(root, checked.site.profiles)
+    static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]
+    return env, checked, static, portraits.by_slug, read_history(root)

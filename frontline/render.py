@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,13 +170,33 @@ def render(
     history: History | None = None,
 ) -> dict[str, str]:
     """Render all pages; returns output path -> HTML."""
+    render_page = renderer(site, env, static, portraits, history)
+    output = {page.path: render_page(page) for page in pages(site)}
+    return output | extras(site, list(output))
+
+
+def extras(site: Site, page_paths: list[str]) -> dict[str, str]:
+    """Files made in Python rather than from a template: the feed, the sitemap, robots.txt."""
+    output = {discovery.FEED: discovery.atom(site, path_of)}
+    output[discovery.SITEMAP] = discovery.sitemap(site, [*page_paths, *output], path_of)
+    output[discovery.ROBOTS] = discovery.robots(site)
+    return output
+
+
+def renderer(
+    site: Site,
+    env: jinja2.Environment,
+    static: list[Asset],
+    portraits: dict[str, Portrait] | None = None,
+    history: History | None = None,
+) -> Callable[[Page], str]:
+    """A function that renders one page of this site: shared by render() and the parallel,
+    cached build (frontline/incremental.py), so both make the same bytes."""
     history = history or History()
     portraits = portraits or {}
     asset_urls = {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static}
-    figures_by_org = {
-        o.id: tuple(f for f in site.figures.values() if f.meta.organization == o.id) for o in site.organizations
-    }
-    profiles_by_org = {o.id: tuple(p for p in site.profiles if p.meta.organization == o.id) for o in site.organizations}
+    figures_by_org = _grouped(site.figures.values(), [o.id for o in site.organizations])
+    profiles_by_org = _grouped(site.profiles, [o.id for o in site.organizations])
 
     def link_figure(key: str, root: str) -> FigureLink | None:
         figure = site.figures.get(key)
@@ -190,8 +211,8 @@ def render(
         return body_text(body, lambda key: format_figure(site.figures[key].meta) if key in site.figures else "")
 
     site_path = urlsplit(site.config.base_url).path or "/"
-    output: dict[str, str] = {}
-    for page in pages(site):
+
+    def render_page(page: Page) -> str:
         # The 404 page is served at any depth, so only root-relative links work there.
         root = site_path if page.path == "404.html" else "../" * page.path.count("/")
         if page.absolute:
@@ -248,15 +269,23 @@ def render(
             **page.context,
         }
         try:
-            output[page.path] = env.get_template(page.template).render(context)
+            html = env.get_template(page.template).render(context)
             if page.template == "email.html":
-                output[page.path] = inline_email(output[page.path], context["canonical"])
+                html = inline_email(html, context["canonical"])
         except jinja2.TemplateError as exc:
             raise BuildError([_template_problem(exc, page)]) from None
-    output[discovery.FEED] = discovery.atom(site, path_of)
-    output[discovery.SITEMAP] = discovery.sitemap(site, list(output), path_of)
-    output[discovery.ROBOTS] = discovery.robots(site)
-    return output
+        return html
+
+    return render_page
+
+
+def _grouped(items: Iterable[Any], org_ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """Items by their meta.organization, for each organization (one pass, not one per organization)."""
+    groups: dict[str, list[Any]] = {org: [] for org in org_ids}
+    for item in items:
+        if item.meta.organization in groups:
+            groups[item.meta.organization].append(item)
+    return {org: tuple(found) for org, found in groups.items()}
 
 
 def chart(figures: tuple[Figure, ...] | list[Figure], scope: str, name: str) -> Markup:

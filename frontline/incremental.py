@@ -1,0 +1,335 @@
+"""Render and write the site using every core, re-rendering only pages whose inputs changed.
+
+Correctness first: a page is reused only when everything it could show is unchanged, so an
+incremental build is byte-identical to a clean one (tests/test_incremental.py checks each kind
+of edit). What a page could show is split in two:
+
+- a key shared by all pages, hashing every input that is not a body: Frontline's own source and
+  every installed package's version, every file under templates/, the static assets and
+  portraits, every file under content/ with the Markdown bodies cut out (so every front-matter
+  field, figure, organization, edition and the site config), and the linked Site's own tables
+  (mentions, who is named where, which figures each page cites, the order of every list).
+  Anything added to those later is covered without touching this module;
+- the bodies the page actually read while it was rendered last time: templates reach a body
+  through `x.body`, which is recorded, so a profile's page depends on its own body only and an
+  edited body re-renders just the pages that show it.
+
+The Markdown bodies are most of the bytes and most of the time, so that split is what makes
+editing a profile cheap; a front-matter edit re-renders every page (in parallel).
+
+Pages to render are spread over worker processes (forked, so the site model is shared, never
+pickled) in chunks; each worker writes its pages into the fresh output directory itself and
+returns only digests, so memory stays bounded by the site model, not the rendered pages.
+Pages that are reused are hard-linked from the previous output into the fresh directory (on
+these disks overwriting a file costs several times a new link), and when nothing at all changed
+the output is left exactly as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.metadata
+import multiprocessing
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .errors import BuildError, Problem
+from .history import History
+from .link import Site
+from .render import Asset, Page, extras, pages, renderer
+from .write import MARKER, fresh_output, put
+
+CACHE_DIR = ".frontline-cache"
+FORMAT = 1  # bump when the cache's layout or meaning changes
+PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
+
+Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as this build wrote it
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What the last build knows about one output file."""
+
+    key: str  # hash of everything but bodies that the file depends on
+    bodies: tuple[tuple[str, str], ...]  # (source path, body hash) of each body the page read
+    stat: Stat
+
+
+def build_output(
+    root: Path,
+    out: Path,
+    site: Site,
+    env: jinja2.Environment,
+    static: list[Asset],
+    portraits: dict | None = None,
+    history: History | None = None,
+) -> int:
+    """Render every page and write the site to out (swapped in whole); returns the number of files."""
+    out = out.resolve()
+    cache = root / CACHE_DIR / "pages.pickle"
+    previous = _load_index(cache, out)
+    shared = _shared_key(root, site, static, (portraits, history))
+    bodies = {e.source.path: _hash(e.body.encode("utf-8")) for e in (*site.articles, *site.profiles)}
+    all_pages = pages(site)
+    # Files made in Python from the whole site (feed, sitemap): cheap, so made every time and
+    # written like assets, only when their bytes changed.
+    made = [Asset(path, text.encode("utf-8")) for path, text in extras(site, [p.path for p in all_pages]).items()]
+    static = static + made
+    keys = {page.path: _hash(shared, _fingerprint(page)) for page in all_pages}
+    keys |= {a.path: _hash(b"asset", a.data) for a in static}
+
+    def reusable(path: str) -> bool:
+        entry = previous.get(path)
+        return (
+            entry is not None
+            and entry.key == keys[path]
+            and all(bodies.get(source) == digest for source, digest in entry.bodies)
+            and _stat(out / path) == entry.stat
+        )
+
+    fresh_files = [p for p in all_pages if not reusable(p.path)]
+    fresh_assets = [a for a in static if not reusable(a.path)]
+    if not fresh_files and not fresh_assets and _exactly(out, keys):
+        return len(keys)  # nothing changed and output/ is intact: leave it as it is
+
+    index: dict[str, Entry] = {}
+    with fresh_output(out) as fresh:
+        for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
+            _link(out / path, fresh / path)
+            index[path] = previous[path]
+        for asset in fresh_assets:
+            index[asset.path] = Entry(keys[asset.path], (), _stat(put(fresh, asset.path, asset.data)))
+        render_page = renderer(site, env, static[: len(static) - len(made)], portraits, history)
+        for path, read, stat in _render_all(fresh_files, render_page, env, fresh):
+            index[path] = Entry(keys[path], tuple((s, bodies.get(s, "")) for s in sorted(read)), stat)
+    _save_index(cache, out, index)
+    return len(keys)
+
+
+# --- rendering, in worker processes when there is enough to do ------------------------------
+
+_worker: tuple[list[Page], Callable[[Page], str], jinja2.Environment, Path] | None = None
+
+
+def _render_all(
+    todo: list[Page], render_page: Callable[[Page], str], env: jinja2.Environment, fresh: Path
+) -> Iterable[tuple[str, set[str], Stat]]:
+    global _worker
+    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return _render_chunk_with(todo, range(len(todo)), render_page, env, fresh)
+    # Forked workers inherit the site, templates and renderer; only page indices and digests travel.
+    _worker = (todo, render_page, env, fresh)
+    try:
+        size = max(8, len(todo) // (workers * 8))
+        chunks = [range(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = []
+            for done in pool.imap_unordered(_render_chunk, chunks):
+                if isinstance(done, list) and done and isinstance(done[0], Problem):
+                    raise BuildError(done)
+                results += done
+        return results
+    finally:
+        _worker = None
+
+
+def _render_chunk(indices: range) -> list:
+    assert _worker is not None
+    todo, render_page, env, fresh = _worker
+    try:
+        return _render_chunk_with(todo, indices, render_page, env, fresh)
+    except BuildError as exc:
+        return exc.problems  # BuildError does not survive pickling; its problems do
+
+
+def _render_chunk_with(
+    todo: list[Page], indices: Iterable[int], render_page: Callable[[Page], str], env: jinja2.Environment, fresh: Path
+) -> list[tuple[str, set[str], Stat]]:
+    done = []
+    for i in indices:
+        page = todo[i]
+        with _recording_bodies(env) as read:
+            html = render_page(page)
+        if hasattr(page.item, "body") and hasattr(page.item, "source"):
+            read.add(page.item.source.path)  # read in Python (descriptions, JSON-LD) as well as in templates
+        done.append((page.path, read, _stat(put(fresh, page.path, html.encode("utf-8")))))
+    return done
+
+
+class _recording_bodies:  # noqa: N801 - used as a context manager, reads like a function
+    """Record the source path of every object whose `.body` a template reads."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self.read: set[str] = set()
+
+    def __enter__(self) -> set[str]:
+        read, cls = self.read, type(self.env)
+
+        def getattr_(obj: Any, attribute: str) -> Any:
+            if attribute == "body" and hasattr(obj, "source"):
+                read.add(obj.source.path)
+            return cls.getattr(self.env, obj, attribute)
+
+        def getitem(obj: Any, argument: Any) -> Any:
+            if argument == "body" and hasattr(obj, "source"):
+                read.add(obj.source.path)
+            return cls.getitem(self.env, obj, argument)
+
+        # Compiled templates look these up on the environment for every `x.y` and `x[y]`.
+        self.env.getattr = getattr_  # type: ignore[method-assign]
+        self.env.getitem = getitem  # type: ignore[method-assign]
+        return read
+
+    def __exit__(self, *exc: object) -> None:
+        del self.env.getattr, self.env.getitem
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+def _shared_key(root: Path, site: Site, static: list[Asset], portraits: dict | None) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    for part in (
+        f"{FORMAT} {sys.version}".encode(),
+        _code_fingerprint(),
+        _tree_fingerprint(root / "templates"),
+        _content_without_bodies(root / "content", root, site),
+        _fingerprint([(a.path, _hash(a.data)) for a in static]),
+        _fingerprint(portraits or {}),
+        _fingerprint(site),
+    ):
+        h.update(_hash(part).encode())
+    return h.digest()
+
+
+def _code_fingerprint() -> bytes:
+    """Frontline's own source and the version of every installed distribution."""
+    parts = [_tree_fingerprint(Path(__file__).parent)]
+    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    parts.append("\n".join(versions).encode())
+    return b"".join(parts)
+
+
+def _tree_fingerprint(folder: Path) -> bytes:
+    h = hashlib.blake2b(digest_size=20)
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.digest()
+
+
+def _content_without_bodies(content: Path, root: Path, site: Site) -> bytes:
+    """Every file under content/, each Markdown body cut out (bodies are per-page dependencies)."""
+    bodies = {e.source.path: e.body for e in (*site.articles, *site.profiles)}
+    h = hashlib.blake2b(digest_size=20)
+    for path in sorted(p for p in content.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        data = path.read_bytes()
+        body = bodies.get(rel)
+        if body:
+            text = data.decode("utf-8-sig", "replace").replace("\r\n", "\n").replace("\r", "\n")
+            if text.endswith(body):
+                data = text[: len(text) - len(body)].encode("utf-8") + b"\0body"
+        h.update(rel.encode() + b"\0" + data + b"\0")
+    return h.digest()
+
+
+def _fingerprint(obj: Any) -> bytes:
+    """A stable serialisation of plain data, with each content entity standing for itself by name
+    (its fields are hashed with the content files). Unknown objects fall back to repr(), which
+    for most carries an address: such a key never matches, so the page is simply re-rendered."""
+    out: list[str] = []
+    _walk(obj, out, set())
+    return "\x1f".join(out).encode("utf-8", "surrogatepass")
+
+
+def _walk(obj: Any, out: list[str], seen: set[int]) -> None:
+    if obj is None or isinstance(obj, str | int | float | bool | bytes):
+        out.append(f"{type(obj).__name__}:{obj!r}")
+    elif hasattr(obj, "source") and hasattr(obj.source, "path"):
+        ident = [getattr(obj, name, "") for name in ("slug", "key", "number", "id")]
+        out.append(f"entity:{type(obj).__name__}:{obj.source.path}:{ident!r}")
+    elif id(obj) in seen:
+        out.append("cycle")
+    elif isinstance(obj, dict):
+        seen.add(id(obj))
+        out.append(f"dict:{len(obj)}")
+        for k, v in obj.items():
+            _walk(k, out, seen)
+            _walk(v, out, seen)
+    elif isinstance(obj, list | tuple | set | frozenset):
+        seen.add(id(obj))
+        items = sorted(obj, key=repr) if isinstance(obj, set | frozenset) else obj
+        out.append(f"{type(obj).__name__}:{len(items)}")
+        for item in items:
+            _walk(item, out, seen)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        seen.add(id(obj))
+        out.append(f"dc:{type(obj).__name__}")
+        for f in dataclasses.fields(obj):
+            _walk(getattr(obj, f.name), out, seen)
+    else:
+        out.append(f"{type(obj).__name__}:{obj!r}")  # pydantic models, dates, Decimals: repr is exact
+
+
+def _hash(*parts: bytes) -> str:
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        h.update(part)
+    return h.hexdigest()
+
+
+# --- the output as last written -------------------------------------------------------------
+
+
+def _stat(path: Path) -> Stat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another filesystem, or links not allowed: copying is still correct
+        target.write_bytes(source.read_bytes())
+
+
+def _exactly(out: Path, keys: dict[str, str]) -> bool:
+    """out holds exactly these files (and our marker), nothing more: so it needs no rebuild."""
+    found = set()
+    for folder, _, files in os.walk(out):
+        rel = os.path.relpath(folder, out)
+        found.update(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/") for name in files)
+    return found == set(keys) | {MARKER}
+
+
+def _load_index(cache: Path, out: Path) -> dict[str, Entry]:
+    try:
+        with cache.open("rb") as fh:
+            saved = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+        return {}  # no cache, or one this version cannot read: build everything
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
+        return {}
+    return saved["pages"]
+
+
+def _save_index(cache: Path, out: Path, index: dict[str, Entry]) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    temp = cache.with_name(f".{cache.name}.{os.getpid()}")
+    with temp.open("wb") as fh:
+        pickle.dump({"format": FORMAT, "out": str(out), "pages": index}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temp, cache)

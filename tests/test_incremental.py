@@ -1,0 +1,161 @@
+"""An incremental build is byte-identical to a clean build, whatever the editor changed.
+
+Each case builds the real content once (filling the cache), makes one kind of edit, rebuilds
+incrementally, and compares every output file with a clean build of the edited site made from
+scratch elsewhere. Each case also checks that the edit shows, so that a build which silently
+kept the old output could not pass.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from frontline.incremental import CACHE_DIR
+from frontline.write import MARKER
+from tests.conftest import REPO, run
+
+
+def _site(root: Path) -> Path:
+    for name in ("content", "templates", "static"):
+        shutil.copytree(REPO / name, root / name)
+    return root
+
+
+def _tree(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def profile_body(root: Path) -> str:
+    path = root / "content/profiles/shi-jian.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n增量构建测试补充的一段话。\n", encoding="utf-8")
+    return "增量构建测试补充的一段话。"
+
+
+def front_matter(root: Path) -> str:
+    _edit(root / "content/profiles/wang-shuang.md", "role: 副站长", "role: 站长助理")
+    return "站长助理"
+
+
+def figure_value(root: Path) -> str:
+    _edit(root / "content/stats/daxing.yaml", "value: 45\n", "value: 46\n")
+    return ">46名<"
+
+
+def template(root: Path) -> str:
+    _edit(root / "templates/base.html", "</footer>", "<p>模板改动测试</p></footer>")
+    return "模板改动测试"
+
+
+def config(root: Path) -> str:
+    _edit(root / "content/site.yaml", "title: ", "title: 改名测试·")
+    return "改名测试·"
+
+
+def deleted_file(root: Path) -> str:
+    (root / "content/profiles/zhu-chen-ying.md").unlink()
+    return ""
+
+
+def renamed_file(root: Path) -> str:
+    # As an editor renames a report: the file, and the figures that cite it by its slug.
+    articles = root / "content/articles"
+    (articles / "jingkaiqu-gong-liliang.md").rename(articles / "jingkaiqu-renamed.md")
+    stats = root / "content/stats/jingkaiqu.yaml"
+    text = stats.read_text(encoding="utf-8")
+    stats.write_text(text.replace("article: jingkaiqu-gong-liliang", "article: jingkaiqu-renamed"), encoding="utf-8")
+    return ""
+
+
+EDITS: list[Callable[[Path], str]] = [
+    profile_body,
+    front_matter,
+    figure_value,
+    template,
+    config,
+    deleted_file,
+    renamed_file,
+]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[e.__name__ for e in EDITS])
+def test_incremental_build_equals_clean_build(tmp_path: Path, edit: Callable[[Path], str]):
+    site = _site(tmp_path / "site")
+    assert run(site).code == 0
+    before = _tree(site / "output")
+    shown = edit(site)
+    assert run(site).code == 0
+    incremental = _tree(site / "output")
+
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", CACHE_DIR))
+    assert run(clean).code == 0
+    expected = _tree(clean / "output")
+
+    assert incremental.keys() == expected.keys()
+    differing = [path for path in expected if incremental[path] != expected[path]]
+    assert differing == []
+    assert incremental != before
+    if shown:
+        assert any(shown in data.decode("utf-8", "replace") for data in incremental.values())
+    if edit is deleted_file:
+        assert "profiles/zhu-chen-ying/index.html" in before
+        assert "profiles/zhu-chen-ying/index.html" not in incremental
+    if edit is renamed_file:
+        assert "articles/jingkaiqu-renamed/index.html" in incremental
+        assert "articles/jingkaiqu-gong-liliang/index.html" not in incremental
+
+
+def test_a_body_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path):
+    site = _site(tmp_path / "site")
+    assert run(site).code == 0
+    out = site / "output"
+    inode = {p: os.stat(out / p).st_ino for p in _tree(out)}
+    profile_body(site)
+    assert run(site).code == 0
+    changed = sorted(p for p in _tree(out) if os.stat(out / p).st_ino != inode.get(p) and p != MARKER)
+    # Only the edited profile's page is new; every other file is the previous one, hard-linked.
+    assert changed == ["profiles/shi-jian/index.html"]
+
+
+def test_a_build_with_nothing_changed_leaves_the_output_untouched(tmp_path: Path):
+    site = _site(tmp_path / "site")
+    assert run(site).code == 0
+    out = site / "output"
+    folder = os.stat(out).st_ino
+    assert run(site).code == 0
+    assert os.stat(out).st_ino == folder  # not swapped for a copy of itself
+    (out / "stray.html").write_text("不该留下", encoding="utf-8")
+    assert run(site).code == 0
+    assert not (out / "stray.html").exists()  # an output that is not exactly ours is rebuilt
+    assert (out / MARKER).exists()
+
+
+def test_a_changed_output_file_is_rewritten(tmp_path: Path):
+    site = _site(tmp_path / "site")
+    assert run(site).code == 0
+    page = site / "output/profiles/shi-jian/index.html"
+    original = page.read_bytes()
+    page.write_text("被手工改坏了", encoding="utf-8")
+    assert run(site).code == 0
+    assert page.read_bytes() == original
+
+
+def test_a_corrupt_cache_is_ignored(tmp_path: Path):
+    site = _site(tmp_path / "site")
+    assert run(site).code == 0
+    expected = _tree(site / "output")
+    for file in (site / CACHE_DIR).iterdir():
+        file.write_bytes(b"not a pickle")
+    assert run(site).code == 0
+    assert _tree(site / "output") == expected
