@@ -8,10 +8,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
 
-from tests.browsing import launch
 from tests.conftest import make_site
 from tests.test_serve import Server
 
@@ -46,11 +45,11 @@ def server(tmp_path: Path) -> Iterator[Server]:
     srv.stop()
 
 
-def test_open_page_reloads_itself_through_errors_and_back(server: Server):
+def test_open_page_reloads_itself_through_errors_and_back(server: Server, browser: Browser):
     profile = server.root / "content/profiles/shi-jian.md"
     good = profile.read_text(encoding="utf-8")
-    with launch() as browser:
-        page = browser.new_page()
+    page = browser.new_page()
+    try:
         problems: list[str] = []
         # The error page is served with status 500, which Chromium logs as a failed load: expected.
         expected = ("Failed to load resource",)
@@ -74,3 +73,5 @@ def test_open_page_reloads_itself_through_errors_and_back(server: Server):
         profile.write_text(good, encoding="utf-8")
         wait_for(page, lambda: "施剑主动请缨。" in page.inner_text("body"))
         assert problems == []
+    finally:
+        page.close()
