@@ -65,7 +65,7 @@ def time_rebuild_in_process(root: Path, runs: int) -> list[float]:
     """What one save costs the server itself: Preview.rebuild() after a one-file change."""
     from frontline.serve import Preview
 
-    preview = Preview(root.resolve())
+    preview = Preview(root.resolve(), root / ".preview-bench")
     preview.rebuild()
     source = root / SOURCE
     original = source.read_text(encoding="utf-8")

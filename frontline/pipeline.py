@@ -55,18 +55,30 @@ def pages(
     return render(checked.site, env, static, portraits, history), static, checked
 
 
-def build(root: Path, out: Path, include_drafts: bool = False) -> Result:
-    """Build the site under root into out; out is replaced only if everything succeeded."""
-    env, checked, static, portraits, history = _inputs(root, include_drafts)
+def build(
+    root: Path,
+    out: Path,
+    include_drafts: bool = False,
+    cache: DocumentCache | None = None,
+    compiled: jinja2.BytecodeCache | None = None,
+) -> Result:
+    """Build the site under root into out; out is replaced only if everything succeeded.
+
+    cache and compiled let a long-running caller (the preview) keep parsed content files and
+    compiled templates between builds; both check their sources, so output is the same."""
+    env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled)
     # render() + write(), on every core, reusing what the last build made from unchanged inputs.
     files = build_output(root, out, checked.site, env, static, portraits, history)
     return Result(checked.site, checked.warnings, files)
 
 
 def _inputs(
-    root: Path, include_drafts: bool, cache: DocumentCache | None = None
+    root: Path,
+    include_drafts: bool,
+    cache: DocumentCache | None = None,
+    compiled: jinja2.BytecodeCache | None = None,
 ) -> tuple[jinja2.Environment, Result, list[Asset], dict[str, Portrait], History]:
-    env = load_templates(root)
+    env = load_templates(root, compiled)
     checked = check(root, include_drafts, cache)
     portraits = make_portraits(root, checked.site.profiles)
     static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]

@@ -68,9 +68,10 @@ def pretty_url(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("index.html") else path
 
 
-def environment(templates: Path) -> jinja2.Environment:
+def environment(templates: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
+        bytecode_cache=bytecode_cache,  # the preview keeps compiled templates across rebuilds
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -83,9 +84,9 @@ def environment(templates: Path) -> jinja2.Environment:
     return env
 
 
-def load_templates(root: Path) -> jinja2.Environment:
+def load_templates(root: Path, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """Compile every template now, so that a template error fails before any page is made."""
-    env = environment(root / "templates")
+    env = environment(root / "templates", bytecode_cache)
     problems = []
     for name in env.list_templates(extensions=["html", "xml", "txt"]):
         try:

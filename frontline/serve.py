@@ -1,7 +1,8 @@
 """`build.py serve`: a local preview that rebuilds on every save and reloads the open page.
 
-The preview builds with drafts, in memory (output/ is never touched), through the same
-pipeline.pages() as the real build. Only the preview adds a small script to each page
+The preview builds with drafts through the same pipeline.build() as the real site, into a
+private temporary folder (output/ is never touched), so the incremental build re-renders only
+the pages a change affects; the server then holds the files in memory. Only the preview adds a small script to each page
 (/__frontline/reload.js, carrying the page's hash in data-hash): it opens
 an EventSource to /__frontline/events, passing the hash of the page it shows; the server answers
 "reload" as soon as that page's bytes (or the error state) differ. So a save reloads the pages it
@@ -14,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import html
 import mimetypes
+import shutil
+import signal
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,9 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import jinja2
+import jinja2.bccache
+
 from .errors import BuildError, Problem, format_problems
 from .load import DocumentCache
-from .pipeline import pages
+from .pipeline import build
+from .write import MARKER
 
 EVENTS = "/__frontline/events"
 WATCHED = ("content", "templates", "static")
@@ -57,14 +65,32 @@ class State:
     builds: int = 0
 
 
+class CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept in memory between rebuilds. Jinja stores each under a checksum of
+    the template's source, so an edited template is compiled afresh."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
 class Preview:
     """Rebuilds the site into memory and tells waiting pages when their content changed."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, out: Path):
         self.root = root
+        self.out = out  # the preview's own build folder, replaced whole by each good build
+        self.seen: dict[str, tuple[tuple[int, int, int], bytes]] = {}  # path -> (inode, size, mtime), bytes
         self.state = State()
         self.changed = threading.Condition()
         self.cache: DocumentCache = {}
+        self.compiled = CompiledTemplates()
         self.sources: dict[Path, str] = {}  # watched file -> hash of its bytes at the last build
 
     def relevant(self, paths: set[Path]) -> bool:
@@ -90,16 +116,28 @@ class Preview:
         """Build once; returns the seconds it took. Never raises for bad content."""
         started = time.perf_counter()
         try:
-            html_pages, static, result = pages(self.root, include_drafts=True, cache=self.cache)
+            result = build(self.root, self.out, include_drafts=True, cache=self.cache, compiled=self.compiled)
+            files = self._read_output()
         except BuildError as exc:
             self._publish(None, exc.problems)
         except Exception as exc:  # noqa: BLE001 - a preview must survive any build failure
             self._publish(None, [Problem("(构建)", 1, 1, f"构建程序出错：{type(exc).__name__}: {exc}")])
         else:
-            files = {path: text.encode("utf-8") for path, text in html_pages.items()}
-            files.update({a.path: a.data for a in static})
             self._publish(files, result.warnings)
         return time.perf_counter() - started
+
+    def _read_output(self) -> dict[str, bytes]:
+        """Every file of the preview build; unchanged files are hard links (same inode), not reread."""
+        files: dict[str, bytes] = {}
+        for path in sorted(p for p in self.out.rglob("*") if p.is_file() and p.name != MARKER):
+            rel = path.relative_to(self.out).as_posix()
+            stat = path.stat()
+            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            known = self.seen.get(rel)
+            data = known[1] if known and known[0] == stamp else path.read_bytes()
+            self.seen[rel] = (stamp, data)
+            files[rel] = data
+        return files
 
     def _publish(self, files: dict[str, bytes] | None, problems: list[Problem]) -> None:
         with self.changed:
@@ -255,18 +293,25 @@ def report(preview: Preview, seconds: float, log) -> None:
         log(f"已重新生成（{seconds:.2f} 秒，{len(state.problems)} 个警告）")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(root: Path, port: int = 8000, host: str = "127.0.0.1") -> int:
     """Run the preview until interrupted."""
 
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    preview = Preview(root)
+    workdir = Path(tempfile.mkdtemp(prefix="frontline-preview-"))
+    preview = Preview(root, workdir / "site")
     try:
         server = ThreadingHTTPServer((host, port), make_handler(preview))
     except OSError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
         log(f"无法在 {host}:{port} 上启动预览：{exc.strerror}；请用 --port 换一个端口")
         return 1
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it like Ctrl+C: the temp folder goes too
     preview.relevant(watched_files(root))
     report(preview, preview.rebuild(), log)
     server.daemon_threads = True
@@ -282,4 +327,5 @@ def serve(root: Path, port: int = 8000, host: str = "127.0.0.1") -> int:
     finally:
         stop.set()
         server.server_close()
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0

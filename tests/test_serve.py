@@ -162,13 +162,14 @@ def test_port_in_use_is_reported(tmp_path: Path):
 
 
 def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path):
-    root = make_site(tmp_path).resolve()
-    preview = Preview(root)
+    root = make_site(tmp_path / "site").resolve()
+    preview = Preview(root, tmp_path / "preview")
     profile = root / "content/profiles/shi-jian.md"
     assert preview.relevant({p for p in (root / "content").rglob("*") if p.is_file()})
     preview.rebuild()
     before = dict(preview.state.hashes)
     parsed = dict(preview.cache)
+    inodes = {p.relative_to(preview.out).as_posix(): p.stat().st_ino for p in preview.out.rglob("*.html")}
 
     profile.write_bytes(profile.read_bytes())  # saved without a change
     assert not preview.relevant({profile})
@@ -180,6 +181,9 @@ def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path
     after = preview.state.hashes
     changed = {path for path in after if after[path] != before.get(path)}
     assert changed == {"profiles/shi-jian/index.html"}
+    # the incremental build re-rendered only that page; the others are links to the last build's files
+    rewritten = {path for path, inode in inodes.items() if (preview.out / path).stat().st_ino != inode}
+    assert rewritten == {"profiles/shi-jian/index.html"}
     # unchanged files were not parsed again
     report = root / "content/articles/report.md"
     assert preview.cache[report][1] is parsed[report][1]
@@ -192,3 +196,15 @@ def test_url_paths_map_like_a_static_host():
     assert output_path("/profiles/shi-jian") == "profiles/shi-jian/index.html"
     assert output_path("/static/style.abc.css?x=1") == "static/style.abc.css"
     assert output_path("/%E4%BA%BA/") == "人/index.html"
+
+
+def test_edited_template_is_recompiled(tmp_path: Path):
+    root = make_site(tmp_path / "site").resolve()
+    preview = Preview(root, tmp_path / "preview")
+    preview.rebuild()
+    assert preview.compiled.store  # compiled templates are kept between rebuilds
+    base = root / "templates/base.html"
+    base.write_text(base.read_text(encoding="utf-8").replace("</footer>", "<p>模板已修改</p>\n</footer>"), "utf-8")
+    preview.rebuild()
+    assert not preview.state.failed
+    assert "<p>模板已修改</p>" in preview.state.files["index.html"].decode("utf-8")
