@@ -101,7 +101,7 @@ def build_output(
         return len(keys)  # nothing changed and output/ is intact: leave it as it is
 
     index: dict[str, Entry] = {}
-    with fresh_output(out) as fresh:
+    with fresh_output(out, root) as fresh:  # root: never clear the site or its sources
         for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
             _link(out / path, fresh / path)
             index[path] = previous[path]
