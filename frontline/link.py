@@ -16,6 +16,7 @@ from .models import Article, Content, Edition, Figure, Organization, Profile, Si
 from .names import NameMatcher
 from .numbers import format_figure
 from .prose import KNOWN_SHORTCODES, find_shortcodes, plain_text, sentences
+from .sanitize import check_body
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,8 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
     cited: dict[str, list[Figure]] = {}
     for item in (*content.articles, *content.profiles):
         cited[item.slug] = []
+        folder = "articles" if isinstance(item, Article) else "profiles"
+        problems += check_body(item.source.path, item.source.body_line, item.body, f"{folder}/{item.slug}")
         for code in find_shortcodes(item.body):
             line, col = item.source.body_line + code.line, code.col
             if code.kind not in KNOWN_SHORTCODES:

@@ -27,6 +27,7 @@ from markdown.treeprocessors import Treeprocessor
 
 from .autolink import LinkState, NameLinks
 from .names import NameMatcher
+from .sanitize import clean
 
 SHORTCODE = re.compile(r"\{\{\s*([A-Za-z]*)\s*(.*?)\s*\}\}")
 KNOWN_SHORTCODES = ("fig", "photo")
@@ -218,7 +219,8 @@ class Prose:
         self._names.href = lambda name: None if name == skip_name else root + self._people[name]
         self._names.done = set()
         try:
-            return self._md.reset().convert(body)
+            # Raw HTML an editor pasted, and any URL, passes the allowlist before a reader sees it.
+            return clean(self._md.reset().convert(body))
         finally:
             self._root = self._source = ""
             self._names.enabled = False

@@ -28,6 +28,7 @@ from .link import Site
 from .models import Article, Edition, Figure, Organization, Profile
 from .numbers import format_figure, format_number
 from .prose import FigureLink, Prose
+from .sanitize import CSP
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def environment(templates: Path, bytecode_cache: jinja2.BytecodeCache | None = N
     env.filters["cn_date"] = lambda d: d.chinese()
     env.filters["figure"] = lambda f: format_figure(f.meta)
     env.filters["number"] = format_number
+    env.globals["csp"] = CSP  # one policy for the <meta> and for deploy/nginx.conf
     return env
 
 
