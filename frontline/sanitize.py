@@ -20,14 +20,17 @@ from .errors import Problem
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
-# Content-Security-Policy of every page: sent by the server (deploy/nginx.conf) and repeated
-# in a <meta> so that it holds from file:// and on any static host too. No inline script and
-# no other host; 'wasm-unsafe-eval' lets the site's own search (Pagefind) compile its
-# WebAssembly and allows no JavaScript eval. frame-ancestors only works as a header.
+# Content-Security-Policy of every page, as a <meta> so that it holds from file:// and on any
+# static host too. deploy/nginx.conf sends the same policy as a header, plus frame-ancestors
+# (which only works as a header). No inline script or style, nothing from another host;
+# 'wasm-unsafe-eval' lets the site's own search (Pagefind) compile its WebAssembly and allows
+# no JavaScript eval; img-src data: is for the empty favicon (<link rel="icon" href="data:,">).
 CSP = (
-    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self'; "
-    "font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'"
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; "
+    "form-action 'self'"
 )
+CSP_HEADER_ONLY = "frame-ancestors 'none'"
 
 _TAGS = {
     *("p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "dl", "dt", "dd"),
@@ -118,7 +121,8 @@ def check_body(path: str, first_line: int, body: str, page_dir: str) -> list[Pro
     """Located problems with the URLs and raw HTML of one Markdown body.
 
     page_dir is the folder of the page the body is shown on, relative to the site root
-    (e.g. articles/report), against which relative links are resolved.
+    (e.g. articles/report), against which relative URLs in raw HTML are resolved (Markdown
+    links are relative to the source file and are checked by checks.check_links).
     """
     problems: list[Problem] = []
     fenced = False
@@ -137,7 +141,8 @@ def _line_problems(path: str, line: int, text: str, page_dir: str) -> list[Probl
     found: list[tuple[int, str, str]] = []  # (column, severity, message)
     for kind, pattern in _URL_PATTERNS:
         for match in pattern.finditer(text):
-            problem = _url_problem(kind, match.group(1), page_dir)
+            # Paths in Markdown links are relative to the source file: checks.py resolves them.
+            problem = _url_problem(kind, match.group(1), None)
             if problem:
                 found.append((match.start(1) + 1, *problem))
     for tag in _TAG.finditer(text):
@@ -158,7 +163,7 @@ def _line_problems(path: str, line: int, text: str, page_dir: str) -> list[Probl
     return [Problem(path, line, col, message, "body", severity) for col, severity, message in sorted(set(found))]
 
 
-def _url_problem(kind: str, url: str, page_dir: str) -> tuple[str, str] | None:
+def _url_problem(kind: str, url: str, page_dir: str | None) -> tuple[str, str] | None:
     if not url.strip():
         return None
     scheme = _scheme(url)
@@ -172,6 +177,8 @@ def _url_problem(kind: str, url: str, page_dir: str) -> tuple[str, str] | None:
     target = unquote(html.unescape(url)).replace("\\", "/").split("#", 1)[0].split("?", 1)[0]
     if target.startswith("//"):
         return "error", f"地址 {shown} 缺少 https:，会指向其他主机：请写完整的网址"
+    if page_dir is None:
+        return None
     if target.startswith("/"):
         return "error", f"不能使用绝对路径 {shown}：请写相对于本页的路径（网站可能放在子目录或从 file:// 打开）"
     if target and posixpath.normpath(posixpath.join(page_dir, target)).split("/")[0] == "..":

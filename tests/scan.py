@@ -44,7 +44,8 @@ class Scan(HTMLParser):
         for name, value in values.items():
             if name.startswith("on"):
                 self.found.append(f"event handler {name}= on <{tag}>")
-            if name in URL_ATTRIBUTES and _scheme(value) not in ("", "http", "https", "mailto", "tel"):
+            icon = tag == "link" and name == "href" and value == "data:,"  # the site's empty favicon
+            if name in URL_ATTRIBUTES and _scheme(value) not in ("", "http", "https", "mailto", "tel") and not icon:
                 self.found.append(f"{name}={value!r} on <{tag}>")
             if (tag, name) in LOADING and self._external(value):
                 self.found.append(f"<{tag} {name}> loads {value}")

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from markupsafe import escape
 
-from frontline.sanitize import CSP
+from frontline.sanitize import CSP, CSP_HEADER_ONLY
 from tests.conftest import REPO, make_site, run
 from tests.scan import unsafe, unsafe_in_site
 
@@ -153,9 +153,13 @@ def test_payload_in_a_body_is_sanitized_or_refused(tmp_path: Path, capsys, paylo
             "6:7: error: [body] 图片不能引用其他网站的地址 https://evil.example/a.png",
         ),
         ("<img src='//evil.example/a.png'>", "6:11: error: [body] 地址 //evil.example/a.png 缺少 https:"),
-        ("[上级](../../../etc/passwd)", "6:6: error: [body] 路径 ../../../etc/passwd 跳出了网站目录"),
-        ("[编码](..%2F..%2F..%2Fx)", "6:6: error: [body] 路径 ..%2F..%2F..%2Fx 跳出了网站目录"),
-        ("[根](/etc/passwd)", "6:5: error: [body] 不能使用绝对路径 /etc/passwd"),
+        ("<a href='../../../etc/passwd'>上级</a>", "6:10: error: [body] 路径 ../../../etc/passwd 跳出了网站目录"),
+        ("<a href=..%2F..%2F..%2Fx>编码</a>", "6:9: error: [body] 路径 ..%2F..%2F..%2Fx 跳出了网站目录"),
+        ("<a href=/etc/passwd>根</a>", "6:9: error: [body] 不能使用绝对路径 /etc/passwd"),
+        # Markdown links are relative to the source file; checks.py refuses those leaving content/.
+        ("[上级](../../../etc/passwd)", "6:1: error: [body] 无法识别的内部链接 ../../../etc/passwd"),
+        ("![图](../../../etc/passwd)", "6:1: error: [body] 图片 ../../../etc/passwd 不在 content/media/ 中"),
+        ("[根](/etc/passwd)", "6:1: error: [body] 无法识别的内部链接 /etc/passwd"),
         ("[盘](C:\\Windows\\win.ini)", "6:5: warning: [body] 不安全的地址 C:\\Windows\\win.ini（c:）已被移除"),
     ],
 )
@@ -169,7 +173,8 @@ def test_bad_urls_are_reported_at_their_line_and_column(tmp_path: Path, capsys, 
 
 def test_good_links_pass_without_a_word(tmp_path: Path, capsys):
     body = (
-        "[人物](../../profiles/) [官网](https://example.org/a?b=1#c) [信](mailto:a@example.org) [电话](tel:12345)\n"
+        "[人物](../articles/report.md) [官网](https://example.org/a?b=1#c)\n"
+        "[信](mailto:a@example.org) [电话](tel:12345)\n"
         "`<script>` 在代码里只是文字。\n\n```\n<script>alert(1)</script>\n```\n"
     )
     root = make_site(
@@ -179,7 +184,12 @@ def test_good_links_pass_without_a_word(tmp_path: Path, capsys):
     assert result.code == 0
     assert "warning" not in result.err
     page = (root / "output/profiles/shi-jian/index.html").read_text()
-    for href in ("../../profiles/", "https://example.org/a?b=1#c", "mailto:a@example.org", "tel:12345"):
+    for href in (
+        "../../articles/report/index.html",
+        "https://example.org/a?b=1#c",
+        "mailto:a@example.org",
+        "tel:12345",
+    ):
         assert f'href="{escape(href)}"' in page
     assert "<code>&lt;script&gt;</code>" in page
     assert unsafe(page) == []
@@ -209,4 +219,4 @@ def test_the_server_sends_the_same_policy():
     nginx = REPO / "deploy/nginx.conf"
     if not nginx.exists():
         pytest.skip("deploy/nginx.conf not written yet")
-    assert f'add_header Content-Security-Policy "{CSP}" always;' in nginx.read_text()
+    assert f'add_header Content-Security-Policy "{CSP}; {CSP_HEADER_ONLY}" always;' in nginx.read_text()
