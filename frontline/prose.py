@@ -12,6 +12,7 @@ GitHub and editors' Markdown previews resolve them: [施剑](../profiles/shi-jia
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown convention
@@ -24,6 +25,7 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from .autolink import LinkState, NameLinks
 from .names import NameMatcher
@@ -103,8 +105,11 @@ class _FigurePattern(InlineProcessor):
         figure = self.lookup(m.group(1))
         if figure is None:  # link stage has already reported it; never print the raw code
             return "", m.start(0), m.end(0)
-        el = etree.Element("a", {"class": "fig", "href": figure.href, "title": figure.label})
-        el.text = figure.text
+        # Values from YAML are text, never Markdown or HTML: escaped here (Markdown's serializer
+        # keeps anything that looks like an entity) and atomic (no inline pattern runs on them).
+        label = html.escape(figure.label, quote=False)
+        el = etree.Element("a", {"class": "fig", "href": figure.href, "title": label})
+        el.text = AtomicString(html.escape(figure.text, quote=False))
         return el, m.start(0), m.end(0)
 
 

@@ -69,18 +69,19 @@ class Scan(HTMLParser):
         return external and not cleaned.startswith(self.allowed_hosts or ("\0",))
 
 
-def unsafe(html: str) -> list[str]:
-    scan = Scan()
+def unsafe(html: str, allowed_hosts: tuple[str, ...] = ()) -> list[str]:
+    scan = Scan(allowed_hosts)
     scan.feed(html)
     scan.close()
     return scan.found
 
 
-def unsafe_in_site(out: Path) -> dict[str, list[str]]:
-    """Every page of a built site that has something unsafe, with what it has."""
+def unsafe_in_site(out: Path, base_url: str = "https://example.org/") -> dict[str, list[str]]:
+    """Every page of a built site that has something unsafe, with what it has. URLs under the
+    site's own base_url are its own (the email edition must use them: mail has no relative URLs)."""
     found = {}
     for page in sorted(out.rglob("*.html")):
-        problems = unsafe(page.read_text(encoding="utf-8"))
+        problems = unsafe(page.read_text(encoding="utf-8"), (base_url,))
         if problems:
             found[page.relative_to(out).as_posix()] = problems
     return found
