@@ -27,15 +27,17 @@ class Scan(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.allowed_hosts = allowed_hosts
         self.found: list[str] = []
-        self.in_script = False
+        self.in_script: str | bool = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         if tag in FORBIDDEN_TAGS:
             self.found.append(f"<{tag}>")
         if tag == "script":
-            self.in_script = True
-            if not values.get("src") or _scheme(values["src"]) or values["src"].startswith("//"):
+            self.in_script = values.get("type") == "application/ld+json" and "data" or "code"
+            if self.in_script == "code" and (
+                not values.get("src") or _scheme(values["src"]) or values["src"].startswith("//")
+            ):
                 self.found.append("<script> that the site does not ship as a local file")
         if tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
             self.found.append("<meta http-equiv=refresh>")
@@ -60,7 +62,10 @@ class Scan(HTMLParser):
             self.in_script = False
 
     def handle_data(self, data: str) -> None:
-        if self.in_script and data.strip():
+        # JSON-LD is data, never run; but a "<" in it could close the element and start markup.
+        if self.in_script == "data" and "<" in data:
+            self.found.append("JSON-LD with an unescaped <")
+        elif self.in_script == "code" and data.strip():
             self.found.append("inline script")
 
     def _external(self, url: str) -> bool:
