@@ -7,8 +7,10 @@ directory. nginx runs in the foreground on 127.0.0.1 and a free port, and is sto
 
 from __future__ import annotations
 
+import ctypes
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -58,6 +60,12 @@ def site_conf(root: Path, port: int) -> str:
     return text
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM nginx if the test run is killed before it can stop it."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -90,7 +98,9 @@ class Nginx:
         check = subprocess.run([*args, "-t"], capture_output=True, text=True)
         if check.returncode != 0:
             raise AssertionError(f"nginx rejects the configuration:\n{check.stderr}")
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
