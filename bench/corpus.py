@@ -186,8 +186,13 @@ def generate(n: int, seed: int = 8) -> tuple[Sizes, list[Page], dict[str, str]]:
             "slug": p.slug,
             "organization": f"org{p.org:05d}",
             "role": rng.choice(ROLES),
-            "department": rng.choice(DEPTS),
-            "sent_to": {"town": rng.choice(TOWNS), "place": rng.choice(PLACES)},
+            # About twenty people per town, per place and per union department, as in a city's
+            # federation: profile pages list the people sent to the same place or department.
+            "department": f"第{p.org + 1}工会{rng.choice(DEPTS)}",
+            "sent_to": {
+                "town": f"{rng.choice(TOWNS)}第{rng.randrange(max(1, n // 200))}片",
+                "place": f"{rng.choice(PLACES)}第{rng.randrange(max(1, n // 160))}组",
+            },
             "quote": rng.choice(QUOTES),
             "summary": f"{p.name}{rng.choice(PHRASES)}。",
         }
