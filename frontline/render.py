@@ -28,6 +28,7 @@ from .link import Site
 from .models import Article, Edition, Figure, Organization, Profile
 from .numbers import format_figure, format_number
 from .prose import FigureLink, Prose
+from .quotes import PullQuote, pull_quotes
 from .sanitize import CSP
 
 
@@ -210,8 +211,15 @@ def renderer(
     people = {name: path_of(p) for name, p in site.linked_names.items()}
     prose = Prose(link_figure, link_targets(site, static), people=people, known=site.known_names)
 
+    def figure_text(key: str) -> str:
+        return format_figure(site.figures[key].meta) if key in site.figures else ""
+
     def plain(body: str) -> str:
-        return body_text(body, lambda key: format_figure(site.figures[key].meta) if key in site.figures else "")
+        return body_text(body, figure_text)
+
+    def quotes_of(edition: Edition, limit: int = 2) -> list[PullQuote]:
+        n = edition.number
+        return pull_quotes(site.people_of_edition(n), site.edition_articles.get(n, ()), figure_text, limit)
 
     site_path = urlsplit(site.config.base_url).path or "/"
 
@@ -261,6 +269,7 @@ def renderer(
             "portrait": portrait,
             "plain": plain,
             "wrap": wrap,
+            "pull_quotes": quotes_of,
             "figures_by_org": figures_by_org,
             "profiles_by_org": profiles_by_org,
             "crumbs": navigation.breadcrumbs(site, about),
