@@ -25,7 +25,9 @@ class Problem:
     def format(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}"
         field = f"[{self.field}] " if self.field else ""
-        return f"{where}: {self.severity}: {field}{self.message}"
+        # One problem, one line: a key or value quoted from content may hold a line break.
+        text = f"{where}: {self.severity}: {field}{self.message}"
+        return text.replace("\r", "\\r").replace("\n", "\\n")
 
     def github_annotation(self) -> str:
         # GitHub Actions workflow command; newlines must be escaped as %0A.

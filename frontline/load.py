@@ -6,6 +6,9 @@ positions, so that later stages can point an editor at the exact line of a bad v
 
 from __future__ import annotations
 
+import errno
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,7 +74,13 @@ def load(root: Path, cache: DocumentCache | None = None) -> tuple[list[Document]
     for folder, (kind, suffix) in KINDS.items():
         for path in sorted((content / folder).glob(f"*{suffix}")):
             wanted.append((path, kind))
+    inside = content.resolve()
     for path, kind in wanted:
+        if path.exists() and not path.resolve().is_relative_to(inside):
+            # A symlink to /etc/passwd or another checkout must not be published as content.
+            message = "这是指向 content/ 之外的符号链接：出于安全考虑不读取，请把文件本身放进 content/"
+            problems.append(Problem(display_path(path, root), 1, 1, message))
+            continue
         try:
             docs.append(
                 _cached(cache, path, kind, root)
@@ -109,19 +118,46 @@ def read_document(path: Path, kind: str, shown: str) -> Document:
     return Document(shown, kind, path.stem, data, marks)
 
 
+# Characters no editor types on purpose; NUL and friends also confuse Markdown's placeholders.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_WHY = {
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.EISDIR: "这是一个文件夹，不是文件",
+    errno.ENOENT: "文件不存在（可能是失效的符号链接）",
+    errno.ELOOP: "符号链接绕成了圈",
+}
+
+
 def _read_text(path: Path) -> str:
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableError(1, 1, f"这是一个文件夹，不是文件：请把它改名，不要以 {path.suffix} 结尾")
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block the build forever
+            raise UnreadableError(1, 1, "这不是普通文件（可能是管道或设备），不读取")
+        if info.st_size > MAX_FILE_BYTES:
             raise UnreadableError(1, 1, f"文件超过 {MAX_FILE_BYTES // 1000} KB 上限，请拆分")
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
     except OSError as exc:
-        raise UnreadableError(1, 1, f"无法读取文件：{exc.strerror}") from None
+        raise UnreadableError(1, 1, f"无法读取文件：{_WHY.get(exc.errno or 0, exc.strerror)}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise UnreadableError(1, 1, f"文件超过 {MAX_FILE_BYTES // 1000} KB 上限，请拆分")
     try:
         text = raw.decode("utf-8-sig")  # a BOM from Windows editors is harmless: drop it
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise UnreadableError(line, 1, "文件不是 UTF-8 编码：请用 UTF-8 另存") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        col = len(raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start].decode("utf-8", "replace")) + 1
+        raise UnreadableError(line, col, "文件不是 UTF-8 编码：请用 UTF-8 另存") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - text.rfind("\n", 0, bad.start())
+        code = f"U+{ord(bad.group()):04X}"
+        raise UnreadableError(line, col, f"文件含有看不见的控制字符 {code}：请删除它（常见于从别处复制的文字）")
+    return text
 
 
 def _read_markdown(text: str, kind: str, stem: str, shown: str) -> Document:
@@ -147,8 +183,10 @@ def _read_markdown(text: str, kind: str, stem: str, shown: str) -> Document:
 
 def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, int]]]:
     """Safe-load YAML, returning data and the 1-based position of every key and item."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        _refuse_deep(text, loader, line_offset)
+        node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 1
@@ -161,6 +199,20 @@ def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, i
     marks: dict[Loc, tuple[int, int]] = {}
     walker = _Walker(marks, line_offset)
     return walker.value(node, (), 0), marks
+
+
+def _refuse_deep(text: str, loader: Any, line_offset: int) -> None:
+    """Refuse absurd nesting before composing: the event parser is iterative, but composing
+    recurses (in C with libyaml) and a few thousand levels crash the process outright."""
+    depth = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise UnreadableError(mark.line + 1 + line_offset, mark.column + 1, f"嵌套超过 {MAX_DEPTH} 层")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 class _Walker:
