@@ -178,7 +178,43 @@ def _read_markdown(text: str, kind: str, stem: str, shown: str) -> Document:
     body_line = text[: len(text) - len(body)].count("\n") + 1
     if body.startswith("\n"):
         body, body_line = body[1:], body_line + 1
+    _refuse_pathological(body, body_line)
     return Document(shown, kind, stem, data, marks, body, body_line)
+
+
+# Python-Markdown and the shortcode scans are quadratic in the brackets of one paragraph and
+# recurse once per level of list or quote nesting. Far beyond anything a report needs, these
+# limits keep a pasted or malicious body from hanging the build or overflowing the stack.
+MAX_LINE_CHARS = 5_000
+MAX_PARAGRAPH_CHARS = 20_000
+MAX_BRACKETS = 50  # "[", "<" or "{" in one paragraph
+MAX_INDENT = 40  # columns of leading space (a tab counts 4)
+MAX_QUOTES = 10  # levels of "> " quoting
+
+
+def _refuse_pathological(body: str, first_line: int) -> None:
+    start, chars, counts = first_line, 0, dict.fromkeys("[<{", 0)
+    for offset, line in enumerate(body.split("\n")):
+        number = first_line + offset
+        if len(line) > MAX_LINE_CHARS:
+            raise UnreadableError(number, 1, f"这一行有 {len(line)} 个字符，超过 {MAX_LINE_CHARS} 的上限：请分段")
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        if indent > MAX_INDENT:
+            raise UnreadableError(number, 1, f"缩进 {indent} 格，超过 {MAX_INDENT} 格的上限：列表或引用嵌套太深")
+        quotes = len(re.match(r"[>\s]*", line).group().replace(" ", "").replace("\t", ""))
+        if quotes > MAX_QUOTES:
+            raise UnreadableError(number, 1, f"引用嵌套 {quotes} 层，超过 {MAX_QUOTES} 层的上限")
+        if not line.strip():
+            start, chars, counts = number + 1, 0, dict.fromkeys("[<{", 0)
+            continue
+        chars += len(line) + 1
+        if chars > MAX_PARAGRAPH_CHARS:
+            raise UnreadableError(start, 1, f"这一段超过 {MAX_PARAGRAPH_CHARS} 个字符的上限：请用空行分段")
+        for bracket in counts:
+            counts[bracket] += line.count(bracket)
+            if counts[bracket] > MAX_BRACKETS:
+                message = f"这一段有超过 {MAX_BRACKETS} 个“{bracket}”：请检查是否误粘贴了代码或乱码"
+                raise UnreadableError(number, 1, message)
 
 
 def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, int]]]:

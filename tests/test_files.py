@@ -111,3 +111,23 @@ def test_symlinks_out_of_content_are_refused(tmp_path: Path, capsys):
     (root / "content/profiles/dangling.md").unlink()
     inside.unlink()  # a link inside content/ is fine, but would duplicate the slug here
     assert run(root).code == 0
+
+
+BODIES = {
+    "very long line": ("字" * 6000, "6:1: error: 这一行有 6000 个字符，超过 5000 的上限"),
+    "bracket flood": ("[" * 3000, "6:1: error: 这一段有超过 50 个“[”"),
+    "shortcode flood": ("{{" * 1000, "6:1: error: 这一段有超过 50 个“{”"),
+    "deep list": ("".join(" " * (2 * i) + "- 项\n" for i in range(100)), "27:1: error: 缩进 42 格，超过 40 格的上限"),
+    "deep quote": ("> " * 500 + "引文", "6:1: error: 引用嵌套 500 层，超过 10 层的上限"),
+    "huge paragraph": (("字" * 4000 + "\n") * 6, "6:1: error: 这一段超过 20000 个字符的上限"),
+}
+
+
+@pytest.mark.parametrize("case", list(BODIES), ids=list(BODIES))
+def test_pathological_body_is_refused_not_hung(tmp_path: Path, case: str):
+    body, expected = BODIES[case]
+    text = f"---\nname: 施剑\norganization: daxing\nrole: 副主席\n---\n{body}\n"
+    root = make_site(tmp_path / "site", {"content/profiles/shi-jian.md": text})
+    result = run_isolated(root)
+    assert result.returncode == 1, result.stderr  # a RecursionError or a hang would not get here
+    assert f"content/profiles/shi-jian.md:{expected}" in result.stderr
