@@ -105,8 +105,7 @@ def load_templates(root: Path, bytecode_cache: jinja2.BytecodeCache | None = Non
 def assets(root: Path) -> list[Asset]:
     found = []
     static = root / "static"
-    for file in sorted(p for p in static.rglob("*") if p.is_file()):
-        data = file.read_bytes()
+    for file, data in _published_files(static, root):
         rel = file.relative_to(static).as_posix()
         stem, dot, ext = rel.rpartition(".")
         digest = hashlib.sha256(data).hexdigest()[:10]
@@ -120,8 +119,31 @@ def media(root: Path) -> list[Asset]:
     folder = root / "content" / "media"
     if not folder.is_dir():
         return []
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return [Asset("media/" + p.relative_to(folder).as_posix(), p.read_bytes()) for p in files]
+    files = _published_files(folder, root, skip_hidden=True)
+    return [Asset("media/" + p.relative_to(folder).as_posix(), data) for p, data in files]
+
+
+def _published_files(folder: Path, root: Path, skip_hidden: bool = False) -> list[tuple[Path, bytes]]:
+    """Every file below folder with its bytes, sorted. A symlink leading out of folder is
+    refused (it would publish /etc/passwd or a private file), as is an unreadable file."""
+    inside = folder.resolve()
+    found, problems = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if skip_hidden and path.name.startswith("."):
+            continue
+        shown = display_path(path, root)
+        if not path.resolve().is_relative_to(inside):
+            problems.append(
+                Problem(shown, 1, 1, f"这是指向 {display_path(folder, root)}/ 之外的符号链接：出于安全考虑不发布")
+            )
+            continue
+        try:
+            found.append((path, path.read_bytes()))
+        except OSError as exc:
+            problems.append(Problem(shown, 1, 1, f"无法读取文件：{exc.strerror}"))
+    if problems:
+        raise BuildError(problems)
+    return found
 
 
 def pages(site: Site) -> list[Page]:

@@ -131,3 +131,16 @@ def test_pathological_body_is_refused_not_hung(tmp_path: Path, case: str):
     result = run_isolated(root)
     assert result.returncode == 1, result.stderr  # a RecursionError or a hang would not get here
     assert f"content/profiles/shi-jian.md:{expected}" in result.stderr
+
+
+@pytest.mark.parametrize("folder", ["content/media", "static"])
+def test_symlinks_out_of_published_folders_are_refused(tmp_path: Path, capsys, folder: str):
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY", encoding="utf-8")
+    root = make_site(tmp_path / "site")
+    (root / folder).mkdir(parents=True, exist_ok=True)
+    (root / folder / "photo.jpg").symlink_to(secret)
+    result = run(root, capsys=capsys)
+    assert result.code == 1
+    assert f"{folder}/photo.jpg:1:1: error: 这是指向 {folder}/ 之外的符号链接：出于安全考虑不发布" in result.err
+    assert not (root / "output").exists()
