@@ -45,10 +45,13 @@ from .errors import BuildError, Problem
 from .history import History
 from .link import Site
 from .render import Asset, Page, extras, pages, renderer
+from .search import BUNDLE
 from .write import MARKER, fresh_output, put
 
 CACHE_DIR = ".frontline-cache"
 FORMAT = 1  # bump when the cache's layout or meaning changes
+SEARCH_BUNDLE = f"{BUNDLE}/"
+SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
 
 Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as this build wrote it
@@ -71,6 +74,7 @@ def build_output(
     static: list[Asset],
     portraits: dict | None = None,
     history: History | None = None,
+    finish: Callable[[Path], object] | None = None,
 ) -> int:
     """Render every page and write the site to out (swapped in whole); returns the number of files."""
     out = out.resolve()
@@ -101,7 +105,7 @@ def build_output(
         return len(keys)  # nothing changed and output/ is intact: leave it as it is
 
     index: dict[str, Entry] = {}
-    with fresh_output(out, root) as fresh:  # root: never clear the site or its sources
+    with fresh_output(out, root, finish) as fresh:  # root: never clear the site or its sources
         for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
             _link(out / path, fresh / path)
             index[path] = previous[path]
@@ -313,6 +317,10 @@ def _exactly(out: Path, keys: dict[str, str]) -> bool:
     for folder, _, files in os.walk(out):
         rel = os.path.relpath(folder, out)
         found.update(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/") for name in files)
+    # The search index is made from the pages after they are written (finish): it is current
+    # whenever the pages are, as long as it is there at all.
+    if SEARCH_ENTRY in found:
+        found = {f for f in found if not f.startswith(SEARCH_BUNDLE)}
     return found == set(keys) | {MARKER}
 
 

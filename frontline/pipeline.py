@@ -15,6 +15,7 @@ from .incremental import build_output
 from .link import Site, link
 from .load import DocumentCache, load
 from .render import Asset, assets, load_templates, media, render
+from .search import index as index_search
 from .validate import validate
 
 
@@ -68,7 +69,7 @@ def build(
     compiled templates between builds; both check their sources, so output is the same."""
     env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled)
     # render() + write(), on every core, reusing what the last build made from unchanged inputs.
-    files = build_output(root, out, checked.site, env, static, portraits, history)
+    files = build_output(root, out, checked.site, env, static, portraits, history, finish=index_search)
     return Result(checked.site, checked.warnings, files)
 
 

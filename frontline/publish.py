@@ -19,7 +19,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,9 +53,11 @@ def publish(out: Path, files: Mapping[str, bytes], root: Path | None = None) -> 
 
 
 @contextmanager
-def fresh_output(out: Path, root: Path | None = None) -> Iterator[Path]:
+def fresh_output(out: Path, root: Path | None = None, finish: Callable[[Path], object] | None = None) -> Iterator[Path]:
     """A fresh directory beside out to build the site in: swapped in as out, atomically, when
-    the block ends normally; deleted (leaving out untouched) when it raises.
+    the block ends normally; deleted (leaving out untouched) when it raises. finish(fresh) runs
+    on the complete directory just before the swap (the search index is made there), so if it
+    fails, out stays as it was.
 
     Refused: an output directory that is, or holds, the site root, `/` or the home directory;
     one that is, holds or sits inside content/, templates/ or static/ of root; and a non-empty
@@ -78,6 +80,8 @@ def fresh_output(out: Path, root: Path | None = None) -> Iterator[Path]:
             try:
                 _checkpoint("staging")
                 yield fresh
+                if finish is not None:
+                    finish(fresh)
                 (fresh / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
                 os.chmod(fresh, 0o755)  # mkdtemp makes it 0700: a web server must be able to read it
                 _checkpoint("staged")

@@ -156,6 +156,7 @@ def pages(site: Site) -> list[Page]:
         Page("stats/index.html", "stats.html"),
         Page("places/index.html", "places.html", {"groups": navigation.places(site)}),
         Page("roles/index.html", "roles.html", {"groups": navigation.roles(site)}),
+        Page("search/index.html", "search.html", {"unavailable": "搜索索引尚未生成：请使用下面的索引。"}),
         Page("404.html", "404.html"),
     ]
     result += [Page(path_of(e), "edition.html", {"edition": e}, item=e) for e in site.editions]

@@ -108,7 +108,7 @@ def test_previous_and_next_report_within_an_edition(tmp_path: Path, capsys):
 def test_profile_lists_reports_by_edition_with_the_sentence(real_site: Path):
     html = (real_site / "output/profiles/wang-juan/index.html").read_text()
     mentions = section(html, "见于报道")
-    assert '<h3 class="mention-edition"><a href="../../editions/2/index.html">第2期 · ' in mentions
+    assert '<a href="../../editions/2/index.html">第2期 · ' in mentions
     assert '<a href="../../articles/jingkaiqu-gong-liliang/index.html">闻令而动！彰显抗疫“工”力量</a>' in mentions
     assert "有同心抗疫，热情服务的王娟；" in text(mentions)
 

@@ -4,6 +4,7 @@ fetched over HTTP; plus the in-process pieces that decide what to rebuild and re
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -129,9 +130,10 @@ def test_drafts_show_in_preview_with_a_banner_and_not_in_the_build(server: Serve
     assert not (out / "profiles/ju-li-hong").exists()
     for html in out.rglob("*.html"):
         text = html.read_text(encoding="utf-8")
-        # JSON-LD blocks are data, not scripts; no page of the build carries the preview's script.
-        scripts = text.replace('<script type="application/ld+json">', "")
-        assert "__frontline" not in text and "<script" not in scripts and "draft-banner" not in text
+        # No page of the build carries the preview's inline script (JSON-LD blocks are data, and
+        # the search page loads its scripts from files).
+        inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/ld\+json)", text)
+        assert "__frontline" not in text and not inline and "draft-banner" not in text
 
 
 def test_static_files_and_missing_pages(server: Server):
@@ -179,7 +181,8 @@ def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path
     assert preview.relevant({profile})
     preview.rebuild()
     after = preview.state.hashes
-    changed = {path for path in after if after[path] != before.get(path)}
+    # The search index (pagefind/) is made anew from all pages whenever a page changed.
+    changed = {path for path in after if after[path] != before.get(path) and not path.startswith("pagefind/")}
     assert changed == {"profiles/shi-jian/index.html"}
     # the incremental build re-rendered only that page; the others are links to the last build's files
     rewritten = {path for path, inode in inodes.items() if (preview.out / path).stat().st_ino != inode}
