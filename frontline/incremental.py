@@ -42,7 +42,7 @@ from typing import Any
 import jinja2
 
 from .errors import BuildError, Problem
-from .history import History
+from .history import History, read_history
 from .link import Site
 from .render import Asset, Page, extras, pages, renderer
 from .search import BUNDLE
@@ -341,3 +341,84 @@ def _save_index(cache: Path, out: Path, index: dict[str, Entry]) -> None:
     with temp.open("wb") as fh:
         pickle.dump({"format": FORMAT, "out": str(out), "pages": index}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temp, cache)
+
+
+# --- the whole build skipped when no input changed -------------------------------------------
+
+UNCHANGED = "unchanged.pickle"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """What a build whose inputs all match the last successful one reports, without running."""
+
+    warnings: list[Problem]
+    files: int
+
+
+def unchanged(root: Path, out: Path, inputs: str) -> Skipped | None:
+    """The last build's warnings and file count if nothing it read has changed since and out is
+    exactly as it left it; else None (and the record is dropped, so a build that dies half-way
+    can never be mistaken for a finished one).
+
+    The inputs are hashed whole, as the page cache's shared key is (Frontline's source, every
+    installed package's version, templates/, static/, every byte under content/, git's dates of
+    content files), so any edit anywhere means a real build. out is checked against the list of
+    every file the last build left there with its inode, size and modification time: a file
+    added, removed or edited by hand (or a new output swapped in) means a real build too."""
+    record = root / CACHE_DIR / UNCHANGED
+    try:
+        with record.open("rb") as fh:
+            saved = pickle.load(fh)
+        record.unlink()
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError):
+        return None
+    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
+        return None
+    if saved.get("inputs") != inputs or saved.get("manifest") != _manifest(out):
+        return None
+    _save(record, saved)  # still true: keep it for the next build
+    return Skipped(saved["warnings"], saved["files"])
+
+
+def remember_unchanged(root: Path, out: Path, inputs: str, warnings: list[Problem], files: int) -> None:
+    """Record a successful build's inputs (hashed before it read them: an edit made while it ran
+    is a change for the next build) and output, for unchanged() to compare the next build with."""
+    saved = {
+        "format": FORMAT,
+        "inputs": inputs,
+        "manifest": _manifest(out),
+        "warnings": warnings,
+        "files": files,
+    }
+    _save(root / CACHE_DIR / UNCHANGED, saved)
+
+
+def inputs_key(root: Path, out: Path, include_drafts: bool) -> str:
+    """One hash of everything a build reads (pages show git's dates of content files too)."""
+    return _hash(
+        f"{FORMAT} {sys.version} {include_drafts} {out.resolve()}".encode(),
+        _code_fingerprint(),
+        *(_tree_fingerprint(root / name) for name in ("templates", "static", "content")),
+        _fingerprint(read_history(root)),
+    )
+
+
+def _manifest(out: Path) -> dict[str, Stat | None]:
+    found: dict[str, Stat | None] = {}
+    for folder, _, files in os.walk(out):
+        for name in files:
+            path = os.path.join(folder, name)
+            found[os.path.relpath(path, out)] = _stat(Path(path))
+    return found
+
+
+def _save(record: Path, saved: dict) -> None:
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        temp = record.with_suffix(".tmp")
+        with temp.open("wb") as fh:
+            pickle.dump(saved, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temp, record)
+    except OSError:
+        pass  # the record only saves time: without it the next build simply runs

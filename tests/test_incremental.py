@@ -146,12 +146,41 @@ def test_a_build_with_nothing_changed_leaves_the_output_untouched(tmp_path: Path
     assert (out / MARKER).exists()
 
 
+def test_an_edit_after_a_build_that_changed_nothing_is_picked_up(tmp_path: Path, monkeypatch, capsys):
+    site = _site(tmp_path / "site")
+    first = run(site, capsys=capsys)
+    assert first.code == 0
+    # Nothing changed: the pipeline is not run at all (loading the content would fail here), and
+    # the editor sees the same warnings and summary as from the build that made this output.
+    with monkeypatch.context() as patch:
+        patch.setattr("frontline.pipeline._inputs", lambda *a, **k: pytest.fail("the pipeline ran"))
+        again = run(site, capsys=capsys)
+    assert again.code == 0 and again.err == first.err
+    shown = profile_body(site)
+    assert run(site).code == 0
+    page = (site / "output/profiles/shi-jian/index.html").read_text(encoding="utf-8")
+    assert shown in page
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", CACHE_DIR))
+    assert run(clean).code == 0
+    assert _tree(site / "output") == _tree(clean / "output")
+    # And an edit that only reverts to the skipped build's inputs is a real build again.
+    _edit(site / "content/profiles/shi-jian.md", "\n增量构建测试补充的一段话。\n", "")
+    assert run(site).code == 0
+    assert shown not in (site / "output/profiles/shi-jian/index.html").read_text(encoding="utf-8")
+
+
 def test_a_changed_output_file_is_rewritten(tmp_path: Path):
     site = _site(tmp_path / "site")
     assert run(site).code == 0
     page = site / "output/profiles/shi-jian/index.html"
     original = page.read_bytes()
     page.write_text("被手工改坏了", encoding="utf-8")
+    assert run(site).code == 0
+    assert page.read_bytes() == original
+    # Also after a build that found nothing changed, and when the size stays the same.
+    assert run(site).code == 0
+    page.write_bytes(original.replace(b"<html", b"<HTML", 1))
     assert run(site).code == 0
     assert page.read_bytes() == original
 
