@@ -27,12 +27,12 @@ the output is left exactly as it is.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import importlib.metadata
 import multiprocessing
 import os
-import pickle
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,6 +41,7 @@ from typing import Any
 
 import jinja2
 
+from . import cachefile
 from .errors import BuildError, Problem
 from .history import History, read_history
 from .link import Site
@@ -325,22 +326,14 @@ def _exactly(out: Path, keys: dict[str, str]) -> bool:
 
 
 def _load_index(cache: Path, out: Path) -> dict[str, Entry]:
-    try:
-        with cache.open("rb") as fh:
-            saved = pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
-        return {}  # no cache, or one this version cannot read: build everything
+    saved = cachefile.read(cache)  # None: no cache, a forged one, or one this version cannot read
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
         return {}
     return saved["pages"]
 
 
 def _save_index(cache: Path, out: Path, index: dict[str, Entry]) -> None:
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    temp = cache.with_name(f".{cache.name}.{os.getpid()}")
-    with temp.open("wb") as fh:
-        pickle.dump({"format": FORMAT, "out": str(out), "pages": index}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temp, cache)
+    cachefile.write(cache, {"format": FORMAT, "out": str(out), "pages": index})
 
 
 # --- the whole build skipped when no input changed -------------------------------------------
@@ -367,11 +360,10 @@ def unchanged(root: Path, out: Path, inputs: str) -> Skipped | None:
     every file the last build left there with its inode, size and modification time: a file
     added, removed or edited by hand (or a new output swapped in) means a real build too."""
     record = root / CACHE_DIR / UNCHANGED
+    saved = cachefile.read(record)
     try:
-        with record.open("rb") as fh:
-            saved = pickle.load(fh)
         record.unlink()
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError, ImportError):
+    except OSError:
         return None
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         return None
@@ -414,11 +406,5 @@ def _manifest(out: Path) -> dict[str, Stat | None]:
 
 
 def _save(record: Path, saved: dict) -> None:
-    try:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        temp = record.with_suffix(".tmp")
-        with temp.open("wb") as fh:
-            pickle.dump(saved, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temp, record)
-    except OSError:
-        pass  # the record only saves time: without it the next build simply runs
+    with contextlib.suppress(OSError):  # the record only saves time: without it the next build runs
+        cachefile.write(record, saved)

@@ -193,3 +193,31 @@ def test_a_corrupt_cache_is_ignored(tmp_path: Path):
         file.write_bytes(b"not a pickle")
     assert run(site).code == 0
     assert _tree(site / "output") == expected
+
+
+class _Payload:
+    """Unpickling this creates a folder: proof that a cache file's code ran."""
+
+    def __init__(self, target: Path):
+        self.target = target
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.target),))
+
+
+def test_a_committed_or_forged_cache_is_never_unpickled(tmp_path: Path):
+    import pickle
+
+    site = _site(tmp_path / "site")
+    assert run(site).code == 0
+    expected = _tree(site / "output")
+    ran = tmp_path / "payload-ran"
+    names = [file.name for file in (site / CACHE_DIR).iterdir()]
+    assert names, "the first build wrote a cache"
+    for name in names:
+        # What someone could commit to the content repository: a valid pickle, but unsigned.
+        (site / CACHE_DIR / name).write_bytes(pickle.dumps(_Payload(ran)))
+    (site / "content/profiles/shi-jian.md").touch()
+    assert run(site).code == 0
+    assert not ran.exists()
+    assert _tree(site / "output") == expected
