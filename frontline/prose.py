@@ -16,7 +16,7 @@ import html
 import posixpath
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown convention
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -46,12 +46,15 @@ class Shortcode:
     col: int  # 1-based column
 
 
-def find_shortcodes(body: str) -> list[Shortcode]:
-    found = []
+def _matches(body: str, pattern: re.Pattern[str]) -> Iterator[tuple[re.Match[str], int, int]]:
+    """Each match of pattern in body with its 0-based line and 1-based column."""
     for lineno, line in enumerate(body.split("\n")):
-        for match in SHORTCODE.finditer(line):
-            found.append(Shortcode(match.group(1), match.group(2), lineno, match.start() + 1))
-    return found
+        for match in pattern.finditer(line):
+            yield match, lineno, match.start() + 1
+
+
+def find_shortcodes(body: str) -> list[Shortcode]:
+    return [Shortcode(m.group(1), m.group(2), line, col) for m, line, col in _matches(body, SHORTCODE)]
 
 
 # An inline link or image: [text](target "title") or ![alt](target). Reference-style links are
@@ -70,11 +73,7 @@ class LinkRef:
 
 
 def find_links(body: str) -> list[LinkRef]:
-    found = []
-    for lineno, line in enumerate(body.split("\n")):
-        for match in LINK.finditer(line):
-            found.append(LinkRef(bool(match.group(1)), match.group(2), match.group(3), lineno, match.start() + 1))
-    return found
+    return [LinkRef(bool(m.group(1)), m.group(2), m.group(3), line, col) for m, line, col in _matches(body, LINK)]
 
 
 def resolve_link(source: str, href: str) -> tuple[str, str] | None:
