@@ -190,12 +190,13 @@ def check_titles(content: Content) -> list[Problem]:
     problems = []
     lines = _lines_naming(content)
     for profile in content.profiles:
-        if not profile.meta.role:
+        named = lines.get(profile.meta.name) if profile.meta.role else None
+        if not named:
             continue
         held = set(re.split(r"[、，,\s]+", profile.meta.role))
         titles = sorted(set(TITLES) | held, key=len, reverse=True)
         role_line = profile.source.at("role")[0]
-        for item, line_no, col, title in _titles_used(lines.get(profile.meta.name, []), profile.meta.name, titles):
+        for item, line_no, col, title in _titles_used(named, profile.meta.name, titles):
             if title in held:
                 continue
             message = (
@@ -225,14 +226,19 @@ def _titles_used(
 ) -> Iterator[tuple[Article, int, int, str]]:
     """(article, line, col, title) for each title written right before a name or right after "name，"."""
     for article, lineno, line in lines:
-        for match in re.finditer(re.escape(name), line):
-            before = _segment(line[: match.start()][::-1])[::-1]
-            after = line[match.end() :]
+        # Each occurrence, left to right, not overlapping (as re.finditer would find the name;
+        # a regex per name overflowed re's cache of compiled patterns with thousands of profiles).
+        start = line.find(name)
+        while start >= 0:
+            end = start + len(name)
+            before = _segment(line[:start][::-1])[::-1]
+            after = line[end:]
             after = _segment(after[1:]) if after.startswith("，") else ""
             for text in (before, after):
                 title = next((t for t in titles if text.endswith(t)), None)
                 if title:
-                    yield article, article.source.body_line + lineno, match.start() + 1, title
+                    yield article, article.source.body_line + lineno, start + 1, title
+            start = line.find(name, end)
 
 
 def _segment(text: str) -> str:

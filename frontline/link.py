@@ -209,8 +209,13 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
     if any(p.severity == "error" for p in problems):
         raise BuildError(problems)
 
+    formatted: dict[str, str] = {}
+
     def figure_text(key: str) -> str:
-        return format_figure(figures[key].meta) if key in figures else ""
+        # Formatting goes through Babel and is asked for once per citation: once per figure is enough.
+        if key not in formatted:
+            formatted[key] = format_figure(figures[key].meta) if key in figures else ""
+        return formatted[key]
 
     # A name two profiles share cannot say whom it means: it is never linked or counted.
     by_name: dict[str, list[Profile]] = defaultdict(list)
@@ -241,7 +246,7 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
     people_in: dict[str, list[Profile]] = defaultdict(list)
     for article in articles:
         text = "\n".join(filter(None, [article.meta.lead, plain_text(article.body, figure_text)]))
-        for sentence in sentences(text):
+        for sentence in _naming(matcher, text):
             for match in matcher.find(sentence):
                 profile = linked_names[match.name]
                 if not any(m.article is article for m in mentions[profile.slug]):
@@ -250,7 +255,7 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
                     people_in[article.slug].append(profile)
     profile_mentions: dict[str, list[ProfileMention]] = defaultdict(list)
     for source in sorted(profiles, key=lambda p: p.slug):
-        for sentence in sentences(plain_text(source.body, figure_text)):
+        for sentence in _naming(matcher, plain_text(source.body, figure_text)):
             for match in matcher.find(sentence):
                 profile = linked_names[match.name]
                 if profile is not source and not any(m.profile is source for m in profile_mentions[profile.slug]):
@@ -277,6 +282,15 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
         known_names=known,
     )
     return site, problems
+
+
+def _naming(matcher: NameMatcher, text: str) -> list[str]:
+    """The sentences of text that contain a known name: the names are looked for once in the whole
+    text, and only the sentences holding one of them are searched name by name."""
+    present = matcher.present(text)
+    if not present:
+        return []
+    return [s for s in sentences(text) if any(name in s for name in present)]
 
 
 def _close(key: str, figures: dict[str, Figure]) -> str:

@@ -75,8 +75,9 @@ def load(root: Path, cache: DocumentCache | None = None) -> tuple[list[Document]
         for path in sorted((content / folder).glob(f"*{suffix}")):
             wanted.append((path, kind))
     inside = content.resolve()
+    folders: dict[Path, Path] = {}  # each folder resolved once, not once per file in it
     for path, kind in wanted:
-        if path.exists() and not path.resolve().is_relative_to(inside):
+        if path.exists() and not _real(path, folders).is_relative_to(inside):
             # A symlink to /etc/passwd or another checkout must not be published as content.
             message = "这是指向 content/ 之外的符号链接：出于安全考虑不读取，请把文件本身放进 content/"
             problems.append(Problem(display_path(path, root), 1, 1, message))
@@ -90,6 +91,15 @@ def load(root: Path, cache: DocumentCache | None = None) -> tuple[list[Document]
         except UnreadableError as exc:
             problems.append(Problem(display_path(path, root), exc.line, exc.col, exc.message))
     return docs, problems
+
+
+def _real(path: Path, folders: dict[Path, Path]) -> Path:
+    """path.resolve(), with the folder resolved once: a file that is not a symlink is where its folder is."""
+    if path.is_symlink():
+        return path.resolve()
+    if path.parent not in folders:
+        folders[path.parent] = path.parent.resolve()
+    return folders[path.parent] / path.name
 
 
 def _cached(cache: DocumentCache, path: Path, kind: str, root: Path) -> Document:
@@ -192,7 +202,13 @@ MAX_INDENT = 40  # columns of leading space (a tab counts 4)
 MAX_QUOTES = 10  # levels of "> " quoting
 
 
+# A leading run of fewer spaces and tabs than this cannot reach MAX_INDENT columns (a tab is 4).
+_DEEP_INDENT = re.compile(rf"^[ \t]{{{MAX_INDENT // 4 + 1},}}", re.MULTILINE)
+
+
 def _refuse_pathological(body: str, first_line: int) -> None:
+    if _surely_fine(body):
+        return
     start, chars, counts = first_line, 0, dict.fromkeys("[<{", 0)
     for offset, line in enumerate(body.split("\n")):
         number = first_line + offset
@@ -217,11 +233,24 @@ def _refuse_pathological(body: str, first_line: int) -> None:
                 raise UnreadableError(number, 1, message)
 
 
+def _surely_fine(body: str) -> bool:
+    """True when no limit can be exceeded anywhere in body, found from counts over the whole body
+    (each is at least what any one line or paragraph holds). Bodies as editors write them pass
+    here; anything else goes through the line-by-line scan, which finds and locates the problem."""
+    return (
+        len(body) <= min(MAX_LINE_CHARS, MAX_PARAGRAPH_CHARS)
+        and body.count(">") <= MAX_QUOTES
+        and all(body.count(bracket) <= MAX_BRACKETS for bracket in "[<{")
+        and not _DEEP_INDENT.search(body)
+    )
+
+
 def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, int]]]:
     """Safe-load YAML, returning data and the 1-based position of every key and item."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        _refuse_deep(text, loader, line_offset)
+        if not _surely_shallow(text):
+            _refuse_deep(text, loader, line_offset)
         node = yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -237,6 +266,21 @@ def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, i
     return walker.value(node, (), 0), marks
 
 
+# Each collection starts at its own indicator: "[", "{", or (in block style) "-", "?" or ":"
+# followed by a blank. Fewer such indicators than the limit means no deeper nesting either.
+_BLOCK_INDICATOR = re.compile(r"[-?:](?=[\s\x00]|\Z)")
+
+
+def _surely_shallow(text: str) -> bool:
+    """True when text can be composed without the separate depth scan: too few indicators to
+    nest MAX_DEPTH deep, and no flow collections, anchors, aliases or document markers (with none
+    of those, composing can fail only where the parser fails, so the first error found is the same)."""
+    return (
+        not any(mark in text for mark in ("[", "{", "&", "*", "---", "...", "%"))
+        and len(_BLOCK_INDICATOR.findall(text)) <= MAX_DEPTH
+    )
+
+
 def _refuse_deep(text: str, loader: Any, line_offset: int) -> None:
     """Refuse absurd nesting before composing: the event parser is iterative, but composing
     recurses (in C with libyaml) and a few thousand levels crash the process outright."""
@@ -249,6 +293,9 @@ def _refuse_deep(text: str, loader: Any, line_offset: int) -> None:
                 raise UnreadableError(mark.line + 1 + line_offset, mark.column + 1, f"嵌套超过 {MAX_DEPTH} 层")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+_STR = "tag:yaml.org,2002:str"
 
 
 class _Walker:
@@ -278,6 +325,8 @@ class _Walker:
                 self.marks[loc + (i,)] = self.pos(item)
                 items.append(self.value(item, loc + (i,), depth + 1))
             return items
+        if node.tag == _STR:
+            return node.value  # what construct_object gives for a string, without its bookkeeping
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:

@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import ahocorasick
+
 
 @dataclass(frozen=True)
 class NameMatch:
@@ -31,33 +33,35 @@ class NameMatcher:
     def __init__(self, names: Iterable[str], known: Iterable[str] = ()):
         self.names = frozenset(n for n in names if n)
         # Searching with one regex alternation of every name costs names x characters: with tens of
-        # thousands of profiles that was most of a build. _search finds the same leftmost, longest
-        # match through set look-ups of the text's substrings instead.
+        # thousands of profiles that was most of a build. An Aho-Corasick automaton finds every
+        # occurrence of every known name in one pass over the text.
         self._index = NameIndex(self.names | {n for n in known if n})
 
-    def _search(self, text: str, pos: int, present: set[str], sizes: list[int]) -> tuple[int, int] | None:
-        for start in range(pos, len(text)):
-            for size in sizes:  # longest first: the regex tried names longest first
-                if start + size <= len(text) and text[start : start + size] in present:
-                    return start, start + size
-        return None
+    def present(self, text: str) -> set[str]:
+        """Every known name that occurs in text: a sentence that contains none of them has no match."""
+        return self._index.found_in(text)
 
     def find(self, text: str) -> list[NameMatch]:
-        present = self._index.found_in(text)
-        if not present:
+        # The longest known name starting at each position: the regex this replaces tried the
+        # names longest first, leftmost match first.
+        longest: dict[int, int] = {}
+        for start, end in self._index.occurrences(text):
+            if end > longest.get(start, start):
+                longest[start] = end
+        if not longest:
             return []
-        sizes = sorted({len(n) for n in present}, reverse=True)
         found: list[NameMatch] = []
         pos = 0
-        while span := self._search(text, pos, present, sizes):
-            start, end = span
-            name = text[start:end]
+        for start in sorted(longest):
+            if start < pos:
+                continue
+            end = longest[start]
             if _stands_alone(text, start, end):
+                name = text[start:end]
                 if name in self.names:
                     found.append(NameMatch(start, end, name))
                 pos = end  # a known longer name consumes its characters even if not linked
-            else:
-                pos = start + 1
+            # else: try again from the next position (pos stays below start + 1)
         return found
 
 
@@ -75,14 +79,20 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
 class NameIndex:
     def __init__(self, names: Iterable[str]):
         self.names = frozenset(n for n in names if n)
-        self.lengths = sorted({len(n) for n in self.names})
+        self._automaton = ahocorasick.Automaton()
+        for name in self.names:
+            self._automaton.add_word(name, len(name))
+        if self.names:
+            self._automaton.make_automaton()
+
+    def occurrences(self, text: str) -> Iterable[tuple[int, int]]:
+        """(start, end) of every occurrence of every name in text, overlapping ones included."""
+        if not self.names:
+            return ()
+        return ((last + 1 - size, last + 1) for last, size in self._automaton.iter(text))
 
     def found_in(self, text: str) -> set[str]:
         """The names that occur in text (exactly those for which `name in text` holds)."""
-        found: set[str] = set()
-        for size in self.lengths:
-            if size > len(text):
-                break
-            grams = {text[i : i + size] for i in range(len(text) - size + 1)}
-            found |= grams & self.names
-        return found
+        if not self.names:
+            return set()
+        return {text[last + 1 - size : last + 1] for last, size in self._automaton.iter(text)}

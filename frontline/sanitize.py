@@ -111,6 +111,11 @@ _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
+# Every pattern below needs one of these in the line (blanking code spans turns characters into
+# spaces in place, so it cannot make one appear): lines without any have nothing to check.
+_TRIGGERS = ("](", "]:", "<")
+
+
 def _scheme(url: str) -> str | None:
     # As a browser reads it: entities decoded, tabs, newlines and control characters ignored.
     match = _SCHEME.match(_CONTROL.sub("", html.unescape(url)))
@@ -125,12 +130,18 @@ def check_body(path: str, first_line: int, body: str, page_dir: str) -> list[Pro
     links are relative to the source file and are checked by checks.check_links).
     """
     problems: list[Problem] = []
+    if not any(trigger in body for trigger in _TRIGGERS):
+        return problems
+    fences = "```" in body or "~~~" in body
     fenced = False
     for offset, raw in enumerate(body.split("\n")):
-        if _FENCE.match(raw):
-            fenced = not fenced
-        if fenced or _FENCE.match(raw):
-            continue  # code is shown as text, never run or followed
+        if fences:
+            if _FENCE.match(raw):
+                fenced = not fenced
+            if fenced or _FENCE.match(raw):
+                continue  # code is shown as text, never run or followed
+        if not any(trigger in raw for trigger in _TRIGGERS):
+            continue
         # Blank out code spans, keeping columns: `<script>` in backticks is shown, not run.
         text = _CODE_SPAN.sub(lambda m: " " * len(m.group()), raw)
         problems += _line_problems(path, first_line + offset, text, page_dir)
