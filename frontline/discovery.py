@@ -163,7 +163,7 @@ def json_ld(site: Site, item: object, path_of: PathOf, canonical: str) -> Markup
     elif isinstance(item, Organization):
         data = _organization(item, canonical)
         data["description"] = item.meta.description
-        members = [_person_ref(p, absolute(p)) for p in site.profiles if p.meta.organization == item.id]
+        members = [_person_ref(p, absolute(p)) for p in site.members(item.id)]
         data["member"] = members or None
     else:
         data = {

@@ -34,6 +34,7 @@ import importlib.metadata
 import multiprocessing
 import os
 import sys
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,16 +42,17 @@ from typing import Any
 
 import jinja2
 
-from . import cachefile
+from . import cachefile, deps
+from .deps import Read
 from .errors import BuildError, Problem
-from .history import History, read_history
+from .history import History, page_source, read_history
 from .link import Site
-from .render import Asset, Page, extras, pages, renderer
+from .render import Asset, Page, extras, lookups, pages, renderer, source_of
 from .search import BUNDLE
 from .write import MARKER, fresh_output, put
 
 CACHE_DIR = ".frontline-cache"
-FORMAT = 1  # bump when the cache's layout or meaning changes
+FORMAT = 2  # bump when the cache's layout or meaning changes
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
@@ -62,9 +64,12 @@ Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as this build wro
 class Entry:
     """What the last build knows about one output file."""
 
-    key: str  # hash of everything but bodies that the file depends on
-    bodies: tuple[tuple[str, str], ...]  # (source path, body hash) of each body the page read
+    key: str  # hash of the shared key and the page itself (path, template, context, footer)
+    reads: array  # indices into the saved reads of what the page read of the site (deps.py)
     stat: Stat
+
+
+NO_READS = array("I")
 
 
 def build_output(
@@ -80,59 +85,70 @@ def build_output(
     """Render every page and write the site to out (swapped in whole); returns the number of files."""
     out = out.resolve()
     cache = root / CACHE_DIR / "pages.pickle"
-    previous = _load_index(cache, out)
-    shared = _shared_key(root, site, static, (portraits, history))
-    bodies = {e.source.path: _hash(e.body.encode("utf-8")) for e in (*site.articles, *site.profiles)}
+    previous, reads_before = _load_index(cache, out)
     all_pages = pages(site)
     # Files made in Python from the whole site (feed, sitemap): cheap, so made every time and
     # written like assets, only when their bytes changed.
     made = [Asset(path, text.encode("utf-8")) for path, text in extras(site, [p.path for p in all_pages]).items()]
-    static = static + made
-    keys = {page.path: _hash(shared, _fingerprint(page)) for page in all_pages}
-    keys |= {a.path: _hash(b"asset", a.data) for a in static}
+    tables = lookups(site, static)
+    digests = deps.Digests(site, tables)
+    with deps.recording(site):
+        # Pages see the site through deps.Tracked, which notes what each one reads.
+        wrapped = {name: deps.Table(name, table) for name, table in tables.items()}
+        render_page = renderer(deps.Tracked(site), env, static, portraits, history, wrapped, site.known_names)
+        everywhere = sorted(deps.outside(), key=repr)  # read while making the renderer: every page's
+        shared = _shared_key(root, site, static + made, portraits, [(r, digests(r)) for r in everywhere])
+        keys = {page.path: _hash(shared, _page_key(page, site, history, digests)) for page in all_pages}
+        keys |= {a.path: _hash(b"asset", a.data) for a in static + made}
+        changed = {i for i, (read, digest) in enumerate(reads_before) if digests(read) != digest}
 
-    def reusable(path: str) -> bool:
-        entry = previous.get(path)
-        return (
-            entry is not None
-            and entry.key == keys[path]
-            and all(bodies.get(source) == digest for source, digest in entry.bodies)
-            and _stat(out / path) == entry.stat
-        )
+        def reusable(path: str) -> bool:
+            entry = previous.get(path)
+            return (
+                entry is not None
+                and entry.key == keys[path]
+                and changed.isdisjoint(entry.reads)
+                and _stat(out / path) == entry.stat
+            )
 
-    fresh_files = [p for p in all_pages if not reusable(p.path)]
-    fresh_assets = [a for a in static if not reusable(a.path)]
-    if not fresh_files and not fresh_assets and _exactly(out, keys):
-        return len(keys)  # nothing changed and output/ is intact: leave it as it is
+        fresh_files = [p for p in all_pages if not reusable(p.path)]
+        fresh_assets = [a for a in static + made if not reusable(a.path)]
+        if not fresh_files and not fresh_assets and _exactly(out, keys):
+            return len(keys)  # nothing changed and output/ is intact: leave it as it is
 
-    index: dict[str, Entry] = {}
-    with fresh_output(out, root, finish) as fresh:  # root: never clear the site or its sources
-        for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
-            _link(out / path, fresh / path)
-            index[path] = previous[path]
-        for asset in fresh_assets:
-            index[asset.path] = Entry(keys[asset.path], (), _stat(put(fresh, asset.path, asset.data)))
-        render_page = renderer(site, env, static[: len(static) - len(made)], portraits, history)
-        for path, read, stat in _render_all(fresh_files, render_page, env, fresh):
-            index[path] = Entry(keys[path], tuple((s, bodies.get(s, "")) for s in sorted(read)), stat)
-    _save_index(cache, out, index)
+        index: dict[str, Entry] = {}
+        reads: dict[Read, int] = {}  # each read the pages kept depend on, numbered for the index
+
+        def numbered(found: Iterable[Read]) -> array:
+            return array("I", sorted({reads.setdefault(r, len(reads)) for r in found}))
+
+        with fresh_output(out, root, finish) as fresh:  # root: never clear the site or its sources
+            for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
+                _link(out / path, fresh / path)
+                entry = previous[path]
+                index[path] = Entry(entry.key, numbered(reads_before[i][0] for i in entry.reads), entry.stat)
+            for asset in fresh_assets:
+                index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
+            for path, found, stat in _render_all(fresh_files, render_page, fresh):
+                index[path] = Entry(keys[path], numbered(found), stat)
+        _save_index(cache, out, index, [(read, digests(read)) for read in reads])
     return len(keys)
 
 
 # --- rendering, in worker processes when there is enough to do ------------------------------
 
-_worker: tuple[list[Page], Callable[[Page], str], jinja2.Environment, Path] | None = None
+_worker: tuple[list[Page], Callable[[Page], str], Path] | None = None
 
 
 def _render_all(
-    todo: list[Page], render_page: Callable[[Page], str], env: jinja2.Environment, fresh: Path
-) -> Iterable[tuple[str, set[str], Stat]]:
+    todo: list[Page], render_page: Callable[[Page], str], fresh: Path
+) -> Iterable[tuple[str, set[Read], Stat]]:
     global _worker
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _render_chunk_with(todo, range(len(todo)), render_page, env, fresh)
-    # Forked workers inherit the site, templates and renderer; only page indices and digests travel.
-    _worker = (todo, render_page, env, fresh)
+        return _render_chunk_with(todo, range(len(todo)), render_page, fresh)
+    # Forked workers inherit the site, templates and renderer; only page indices and reads travel.
+    _worker = (todo, render_page, fresh)
     try:
         size = max(8, len(todo) // (workers * 8))
         chunks = [range(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
@@ -149,72 +165,52 @@ def _render_all(
 
 def _render_chunk(indices: range) -> list:
     assert _worker is not None
-    todo, render_page, env, fresh = _worker
+    todo, render_page, fresh = _worker
     try:
-        return _render_chunk_with(todo, indices, render_page, env, fresh)
+        return _render_chunk_with(todo, indices, render_page, fresh)
     except BuildError as exc:
         return exc.problems  # BuildError does not survive pickling; its problems do
 
 
 def _render_chunk_with(
-    todo: list[Page], indices: Iterable[int], render_page: Callable[[Page], str], env: jinja2.Environment, fresh: Path
-) -> list[tuple[str, set[str], Stat]]:
+    todo: list[Page], indices: Iterable[int], render_page: Callable[[Page], str], fresh: Path
+) -> list[tuple[str, set[Read], Stat]]:
     done = []
     for i in indices:
         page = todo[i]
-        with _recording_bodies(env) as read:
+        with deps.page() as found:
             html = render_page(page)
-        if hasattr(page.item, "body") and hasattr(page.item, "source"):
-            read.add(page.item.source.path)  # read in Python (descriptions, JSON-LD) as well as in templates
-        done.append((page.path, read, _stat(put(fresh, page.path, html.encode("utf-8")))))
+        done.append((page.path, found, _stat(put(fresh, page.path, html.encode("utf-8")))))
     return done
-
-
-class _recording_bodies:  # noqa: N801 - used as a context manager, reads like a function
-    """Record the source path of every object whose `.body` a template reads."""
-
-    def __init__(self, env: jinja2.Environment):
-        self.env = env
-        self.read: set[str] = set()
-
-    def __enter__(self) -> set[str]:
-        read, cls = self.read, type(self.env)
-
-        def getattr_(obj: Any, attribute: str) -> Any:
-            if attribute == "body" and hasattr(obj, "source"):
-                read.add(obj.source.path)
-            return cls.getattr(self.env, obj, attribute)
-
-        def getitem(obj: Any, argument: Any) -> Any:
-            if argument == "body" and hasattr(obj, "source"):
-                read.add(obj.source.path)
-            return cls.getitem(self.env, obj, argument)
-
-        # Compiled templates look these up on the environment for every `x.y` and `x[y]`.
-        self.env.getattr = getattr_  # type: ignore[method-assign]
-        self.env.getitem = getitem  # type: ignore[method-assign]
-        return read
-
-    def __exit__(self, *exc: object) -> None:
-        del self.env.getattr, self.env.getitem
 
 
 # --- keys ----------------------------------------------------------------------------------------
 
 
-def _shared_key(root: Path, site: Site, static: list[Asset], portraits: dict | None) -> bytes:
+def _shared_key(
+    root: Path, site: Site, static: list[Asset], portraits: dict | None, everywhere: list[tuple[Read, str]]
+) -> bytes:
+    """What every page depends on: Frontline's code, the templates, the static files (portraits
+    among them), the site config, and whatever was read of the site outside any page."""
     h = hashlib.blake2b(digest_size=20)
     for part in (
         f"{FORMAT} {sys.version}".encode(),
         _code_fingerprint(),
         _tree_fingerprint(root / "templates"),
-        _content_without_bodies(root / "content", root, site),
         _fingerprint([(a.path, _hash(a.data)) for a in static]),
         _fingerprint(portraits or {}),
-        _fingerprint(site),
+        repr(site.config).encode(),
+        _fingerprint(everywhere),
     ):
         h.update(_hash(part).encode())
     return h.digest()
+
+
+def _page_key(page: Page, site: Site, history: History | None, digests: deps.Digests) -> bytes:
+    """The page itself: its path, template and context (an entity in it counts with its front
+    matter), and what its footer says of its source file (git's date, the edit link)."""
+    footer = page_source(source_of(page), history or History(), site.config)
+    return (digests.hash(page) + digests.hash(footer)).encode()
 
 
 def _code_fingerprint() -> bytes:
@@ -232,26 +228,9 @@ def _tree_fingerprint(folder: Path) -> bytes:
     return h.digest()
 
 
-def _content_without_bodies(content: Path, root: Path, site: Site) -> bytes:
-    """Every file under content/, each Markdown body cut out (bodies are per-page dependencies)."""
-    bodies = {e.source.path: e.body for e in (*site.articles, *site.profiles)}
-    h = hashlib.blake2b(digest_size=20)
-    for path in sorted(p for p in content.rglob("*") if p.is_file()):
-        rel = path.relative_to(root).as_posix()
-        data = path.read_bytes()
-        body = bodies.get(rel)
-        if body:
-            text = data.decode("utf-8-sig", "replace").replace("\r\n", "\n").replace("\r", "\n")
-            if text.endswith(body):
-                data = text[: len(text) - len(body)].encode("utf-8") + b"\0body"
-        h.update(rel.encode() + b"\0" + data + b"\0")
-    return h.digest()
-
-
 def _fingerprint(obj: Any) -> bytes:
-    """A stable serialisation of plain data, with each content entity standing for itself by name
-    (its fields are hashed with the content files). Unknown objects fall back to repr(), which
-    for most carries an address: such a key never matches, so the page is simply re-rendered."""
+    """A stable serialisation of plain data (unknown objects fall back to repr(), which for most
+    carries an address: such a key never matches, so the page is simply re-rendered)."""
     out: list[str] = []
     _walk(obj, out, set())
     return "\x1f".join(out).encode("utf-8", "surrogatepass")
@@ -260,9 +239,6 @@ def _fingerprint(obj: Any) -> bytes:
 def _walk(obj: Any, out: list[str], seen: set[int]) -> None:
     if obj is None or isinstance(obj, str | int | float | bool | bytes):
         out.append(f"{type(obj).__name__}:{obj!r}")
-    elif hasattr(obj, "source") and hasattr(obj.source, "path"):
-        ident = [getattr(obj, name, "") for name in ("slug", "key", "number", "id")]
-        out.append(f"entity:{type(obj).__name__}:{obj.source.path}:{ident!r}")
     elif id(obj) in seen:
         out.append("cycle")
     elif isinstance(obj, dict):
@@ -325,15 +301,16 @@ def _exactly(out: Path, keys: dict[str, str]) -> bool:
     return found == set(keys) | {MARKER}
 
 
-def _load_index(cache: Path, out: Path) -> dict[str, Entry]:
+def _load_index(cache: Path, out: Path) -> tuple[dict[str, Entry], list[tuple[Read, str]]]:
+    """Each page as last written, and every read those pages made with its hash then."""
     saved = cachefile.read(cache)  # None: no cache, a forged one, or one this version cannot read
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
-        return {}
-    return saved["pages"]
+        return {}, []
+    return saved["pages"], saved["reads"]
 
 
-def _save_index(cache: Path, out: Path, index: dict[str, Entry]) -> None:
-    cachefile.write(cache, {"format": FORMAT, "out": str(out), "pages": index})
+def _save_index(cache: Path, out: Path, index: dict[str, Entry], reads: list[tuple[Read, str]]) -> None:
+    cachefile.write(cache, {"format": FORMAT, "out": str(out), "pages": index, "reads": reads})
 
 
 # --- the whole build skipped when no input changed -------------------------------------------

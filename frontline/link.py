@@ -97,6 +97,10 @@ class Site:
         named = (p for a in self.edition_articles.get(number, ()) for p in self.people_in[a.slug])
         return tuple(dict.fromkeys(named))
 
+    def members(self, org_id: str) -> tuple[Profile, ...]:
+        """The people of an organization, in site order (a page listing them depends on no one else)."""
+        return self._profiles_by_org.get(org_id, ())
+
     def colleagues(self, profile: Profile) -> tuple[Profile, ...]:
         return tuple(p for p in self._profiles_by_org.get(profile.meta.organization, ()) if p is not profile)
 

@@ -210,20 +210,38 @@ def extras(site: Site, page_paths: list[str]) -> dict[str, str]:
     return output
 
 
+def lookups(site: Site, static: list[Asset]) -> dict[str, Any]:
+    """Tables a renderer derives from the whole site before any page: the incremental build
+    hands them over wrapped, to note which entries each page looks up."""
+    org_ids = [o.id for o in site.organizations]
+    return {
+        "figures_by_org": _grouped(site.figures.values(), org_ids),
+        "profiles_by_org": _grouped(site.profiles, org_ids),
+        "articles_by_org": _grouped(site.articles, org_ids),
+        "people": {name: path_of(p) for name, p in site.linked_names.items()},
+        "link_targets": link_targets(site, static),
+    }
+
+
 def renderer(
     site: Site,
     env: jinja2.Environment,
     static: list[Asset],
     portraits: dict[str, Portrait] | None = None,
     history: History | None = None,
+    tables: dict[str, Any] | None = None,
+    known: frozenset[str] | None = None,
 ) -> Callable[[Page], str]:
     """A function that renders one page of this site: shared by render() and the parallel,
-    cached build (frontline/incremental.py), so both make the same bytes."""
+    cached build (frontline/incremental.py), so both make the same bytes. tables and known
+    are lookups(site, static) and site.known_names, given when site is a tracked view of it."""
     history = history or History()
     portraits = portraits or {}
     asset_urls = {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static}
-    figures_by_org = _grouped(site.figures.values(), [o.id for o in site.organizations])
-    profiles_by_org = _grouped(site.profiles, [o.id for o in site.organizations])
+    tables = tables if tables is not None else lookups(site, static)
+    figures_by_org = tables["figures_by_org"]
+    profiles_by_org = tables["profiles_by_org"]
+    articles_by_org = tables["articles_by_org"]
 
     def link_figure(key: str, root: str) -> FigureLink | None:
         figure = site.figures.get(key)
@@ -231,8 +249,8 @@ def renderer(
             return None
         return FigureLink(format_figure(figure.meta), figure.meta.label, root + path_of(figure))
 
-    people = {name: path_of(p) for name, p in site.linked_names.items()}
-    prose = Prose(link_figure, link_targets(site, static), people=people, known=site.known_names)
+    known = known if known is not None else site.known_names
+    prose = Prose(link_figure, tables["link_targets"], people=tables["people"], known=known)
 
     def figure_text(key: str) -> str:
         return format_figure(site.figures[key].meta) if key in site.figures else ""
@@ -295,6 +313,7 @@ def renderer(
             "pull_quotes": quotes_of,
             "figures_by_org": figures_by_org,
             "profiles_by_org": profiles_by_org,
+            "articles_by_org": articles_by_org,
             "crumbs": navigation.breadcrumbs(site, about),
             "pager": navigation.pager(site, about),
             "og_type": og_type,

@@ -77,6 +77,57 @@ def renamed_file(root: Path) -> str:
     return ""
 
 
+# Edits whose effects reach other pages through what the site derives from the content: the
+# page cache must find every page that shows them (frontline/deps.py).
+
+
+def profile_name(root: Path) -> str:
+    # Reports stop linking 施剑 (no one has that name now); cards, indexes and feeds show the new one.
+    _edit(root / "content/profiles/shi-jian.md", "name: 施剑\n", "name: 施剑锋\n")
+    return "施剑锋"
+
+
+def profile_moved(root: Path) -> str:
+    # To the other organization: cards of both organizations' people, both organization pages.
+    _edit(root / "content/profiles/wang-shuang.md", "organization: jingkaiqu", "organization: daxing")
+    return ""
+
+
+def figure_in_mentions(root: Path) -> str:
+    # Cited in a report's body ({{fig}}), so in the sentence quoted on 于勇's page, and in charts.
+    _edit(root / "content/stats/daxing.yaml", "value: 22\n", "value: 23\n")
+    return "23年"
+
+
+def edition_date(root: Path) -> str:
+    _edit(root / "content/editions/1.yaml", "date: 2020-02", "date: 2020-03")
+    return "2020年3月"
+
+
+def organization_name(root: Path) -> str:
+    _edit(root / "content/organizations/daxing.yaml", "name: 大兴区总工会\n", "name: 大兴区总工会（改名测试）\n")
+    return "大兴区总工会（改名测试）"
+
+
+def mention_removed(root: Path) -> str:
+    # A report no longer names 王妍: her page's mentions, the edition's people, the report's tags.
+    article = root / "content/articles/jingkaiqu-gong-liliang.md"
+    text = article.read_text(encoding="utf-8")
+    assert text.count("王妍") == 2
+    article.write_text(text.replace("王妍", "一位同志"), encoding="utf-8")
+    return ""
+
+
+def made_draft(root: Path) -> str:
+    _edit(root / "content/profiles/wang-yan.md", "name: 王妍\n", "name: 王妍\ndraft: true\n")
+    return ""
+
+
+def site_description(root: Path) -> str:
+    _edit(root / "content/site.yaml", "description: ", "description: 描述改动测试·")
+    return "描述改动测试·"
+
+
 EDITS: list[Callable[[Path], str]] = [
     profile_body,
     front_matter,
@@ -85,6 +136,14 @@ EDITS: list[Callable[[Path], str]] = [
     config,
     deleted_file,
     renamed_file,
+    profile_name,
+    profile_moved,
+    figure_in_mentions,
+    edition_date,
+    organization_name,
+    mention_removed,
+    made_draft,
+    site_description,
 ]
 
 
@@ -114,6 +173,57 @@ def test_incremental_build_equals_clean_build(tmp_path: Path, edit: Callable[[Pa
     if edit is renamed_file:
         assert "articles/jingkaiqu-renamed/index.html" in incremental
         assert "articles/jingkaiqu-gong-liliang/index.html" not in incremental
+
+
+def test_a_new_profile_is_linked_from_the_reports_that_name_them(tmp_path: Path):
+    site = _site(tmp_path / "site")
+    profile = site / "content/profiles/shi-jian.md"
+    text = profile.read_text(encoding="utf-8")
+    profile.unlink()
+    assert run(site).code == 0
+    report = site / "output/articles/daxing-jixianfeng/index.html"
+    assert "profiles/shi-jian/" not in report.read_text(encoding="utf-8")
+    profile.write_text(text, encoding="utf-8")
+    assert run(site).code == 0
+    assert "profiles/shi-jian/" in report.read_text(encoding="utf-8")
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", CACHE_DIR))
+    assert run(clean).code == 0
+    assert _tree(site / "output") == _tree(clean / "output")
+
+
+def _rewritten(site: Path, edit: Callable[[Path], str]) -> list[str]:
+    """The pages a rebuild after edit wrote anew (the others are the last build's, hard-linked)."""
+    assert run(site).code == 0
+    out = site / "output"
+    inode = {p: os.stat(out / p).st_ino for p in _tree(out)}
+    edit(site)
+    assert run(site).code == 0
+    return sorted(
+        p
+        for p in _tree(out)
+        if os.stat(out / p).st_ino != inode.get(p) and p != MARKER and not p.startswith("pagefind/")
+    )
+
+
+def test_a_front_matter_edit_rewrites_the_pages_that_show_that_person(tmp_path: Path):
+    changed = _rewritten(_site(tmp_path / "site"), front_matter)  # 王霜's role, in 经开区
+    assert "profiles/wang-shuang/index.html" in changed
+    assert "profiles/wang-yan/index.html" in changed  # her colleague's page shows her card
+    assert "roles/index.html" in changed and "organizations/jingkaiqu/index.html" in changed
+    # Pages that never show her are kept: another organization's people, its page, its report.
+    assert "profiles/shi-jian/index.html" not in changed
+    assert "organizations/daxing/index.html" not in changed
+    assert "articles/daxing-jixianfeng/index.html" not in changed
+
+
+def test_a_figure_edit_rewrites_the_pages_that_show_that_figure(tmp_path: Path):
+    changed = _rewritten(_site(tmp_path / "site"), figure_in_mentions)  # 于勇's years in the party
+    assert "stats/index.html" in changed
+    assert "articles/daxing-jixianfeng/index.html" in changed  # {{fig}} in its body
+    assert "profiles/yu-yong/index.html" in changed  # the report's sentence about him
+    assert "profiles/shi-jian/index.html" not in changed
+    assert "articles/jingkaiqu-gong-liliang/index.html" not in changed
 
 
 def test_a_body_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path):
