@@ -97,7 +97,7 @@ def build_output(
         wrapped = {name: deps.Table(name, table) for name, table in tables.items()}
         render_page = renderer(deps.Tracked(site), env, static, portraits, history, wrapped, site.known_names)
         everywhere = sorted(deps.outside(), key=repr)  # read while making the renderer: every page's
-        shared = _shared_key(root, site, static + made, portraits, [(r, digests(r)) for r in everywhere])
+        shared = _shared_key(root, site, static, portraits, [(r, digests(r)) for r in everywhere])
         keys = {page.path: _hash(shared, _page_key(page, site, history, digests)) for page in all_pages}
         keys |= {a.path: _hash(b"asset", a.data) for a in static + made}
         changed = {i for i, (read, digest) in enumerate(reads_before) if digests(read) != digest}
