@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from urllib.parse import urljoin
 
 import css_inline
+from uniseg.emoji import extended_pictographic
 from uniseg.graphemecluster import GCB, grapheme_cluster_break
-from uniseg.linebreak import LB, line_break, line_break_breakables
+from uniseg.linebreak import line_break, line_break_breakables
+from uniseg.unicodedatawrapper import category, east_asian_width
 from uniseg.wrap import TTFormatter, tt_text_extents, tt_width
 from uniseg.wrap import wrap as uniseg_wrap
 
@@ -82,41 +84,72 @@ def wrap(text: str, indent: str = "") -> str:
 def breakables(text: str) -> list[int]:
     """uniseg's line_break_breakables(text), computed piece by piece.
 
-    Between two CJK ideographs (line-break class ID) UAX #14 always allows a break (LB31), and no
-    rule looks across such a pair: every rule that reaches further than the neighbouring character
-    does so through runs of spaces, quotes, hyphens, numbers, combining marks or regional
-    indicators, which an ideograph ends. So the text is cut between such pairs and each piece is
-    looked up once: Chinese prose is made of a few thousand distinct short pieces."""
+    No UAX #14 rule looks across a CJK ideograph (line-break class ID): every rule that reaches
+    further than the neighbouring character does so through runs of spaces, quotes, hyphens,
+    numbers, combining marks or regional indicators, which an ideograph ends. So the text is cut
+    after each ideograph, each piece is looked up with the ideograph before it as its left context,
+    and between two ideographs a break is always allowed (LB31). All ideographs of the basic
+    block behave alike for every rule (same class, category and width), so the ideographs at a
+    piece's ends are replaced by one of them: Chinese prose then is made of a few hundred
+    distinct short pieces (punctuation, numbers, Latin words) looked up once each."""
     result: list[int] = []
-    start = 0
-    for match in _IDEOGRAPH_PAIRS.finditer(text):
-        cut = match.start() + 1
-        if cut <= start:
-            continue
-        if _is_id(text[cut - 1]) and _is_id(text[cut]):
-            result += _piece(text[start:cut])
-            start = cut
-    result += _piece(text[start:])
+    start = 0  # where the text not yet looked up begins; text[start - 1] is an ideograph
+    for match in _ideographs().finditer(text):
+        first, end = match.span()
+        # The piece up to and including this run's first ideograph, then breaks inside the run.
+        result += _context_piece(text[start : first + 1], start > 0, True)
+        result += _INSIDE_RUN * (end - first - 1)
+        start = end
+    if start < len(text):
+        result += _context_piece(text[start:], start > 0, False)
     if result:
         result[0] = 0  # no break at the start of the text (LB2)
     return result
 
 
-_IDEOGRAPH_PAIRS = re.compile(r"(?=[\u4e00-\u9fff][\u4e00-\u9fff])")
+_INSIDE_RUN = [1]  # between two ideographs (LB31)
+_STAND_IN = "\u4e00"  # 一: stands for any ideograph of _ideographs() at a piece's ends
 
 
 @functools.cache
-def _is_id(char: str) -> bool:
-    return line_break(char) == LB.ID
+def _ideographs() -> re.Pattern[str]:
+    """Runs of ideographs that are interchangeable for every line-breaking rule: checked against
+    uniseg's own tables once, so a newer Unicode that sets one apart only makes pieces longer."""
+    reference = _signature(_STAND_IN)
+    ranges: list[list[int]] = []
+    for code in range(0x4E00, 0xA000):
+        if _signature(chr(code)) == reference:
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]+")
+
+
+@functools.cache
+def _digits() -> dict[int, str]:
+    """ASCII digits that behave like 0 for every rule: figures differ, their line breaks do not."""
+    return {ord(d): "0" for d in "123456789" if _signature(d) == _signature("0")}
+
+
+def _signature(char: str) -> tuple:
+    return (line_break(char), category(char), east_asian_width(char), extended_pictographic(char))
+
+
+def _context_piece(piece: str, after_ideograph: bool, ends_in_ideograph: bool) -> Sequence[int]:
+    """Breaks of a piece of the text as they are within the text: the ideograph before it (if
+    any) is its left context, and one at its end is as good as any other (so is any digit)."""
+    piece = piece.translate(_digits())
+    if ends_in_ideograph:
+        piece = piece[:-1] + _STAND_IN
+    if after_ideograph:
+        return _piece(_STAND_IN + piece)[1:]
+    return _piece(piece)
 
 
 @functools.lru_cache(maxsize=65536)
 def _piece(piece: str) -> tuple[int, ...]:
-    # A piece after the first begins right after an ideograph pair's first half: a break (LB31).
-    found = list(line_break_breakables(piece))
-    if found:
-        found[0] = 1
-    return tuple(found)
+    return tuple(line_break_breakables(piece))
 
 
 @functools.cache

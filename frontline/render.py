@@ -242,6 +242,10 @@ def renderer(
     figures_by_org = tables["figures_by_org"]
     profiles_by_org = tables["profiles_by_org"]
     articles_by_org = tables["articles_by_org"]
+    # A person's card is the same on every page at the same depth, and a big site shows each on
+    # dozens of pages (colleagues, indexes): made once per (person, heading, link root) and reused.
+    card_template = env.get_template("_card.html")
+    cards: dict[tuple[str, str, str], Markup] = {}
 
     def link_figure(key: str, root: str) -> FigureLink | None:
         figure = site.figures.get(key)
@@ -295,6 +299,17 @@ def renderer(
         def portrait(profile: Profile, size: str = "large", _root: str = root) -> Markup:
             return portrait_html(profile.meta.name, portraits.get(profile.slug), size, _root)
 
+        def card(profile: Profile, heading: str = "h3", _root: str = root, _url=url, _portrait=portrait) -> Markup:
+            # Looked up on every call, not only when the card is made: a page's reads of the site
+            # are what an incremental build keys it by, and every page showing the card shows this.
+            org = site.organization_of[profile.meta.organization]
+            key = (profile.slug, heading, _root)
+            found = cards.get(key)
+            if found is None:
+                values = {"profile": profile, "org": org, "heading": heading, "url": _url, "portrait": _portrait}
+                found = cards[key] = Markup(card_template.render(values))
+            return found
+
         about = page.item if page.item is not None else page.path
         canonical = site.config.base_url + pretty_url(page.path)
         og_type, og_extra = discovery.open_graph(site, page.item)
@@ -308,6 +323,7 @@ def renderer(
             "page_source": footer_source,
             "chart": chart,
             "portrait": portrait,
+            "card": card,
             "plain": plain,
             "wrap": wrap,
             "pull_quotes": quotes_of,
