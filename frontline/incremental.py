@@ -35,7 +35,7 @@ import multiprocessing
 import os
 import sys
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from .deps import Read
 from .errors import BuildError, Problem
 from .history import History, page_source, read_history
 from .link import Site
+from .publish import MARKER_TEXT
 from .render import Asset, Page, extras, lookups, pages, renderer, source_of
 from .search import BUNDLE
 from .write import MARKER, fresh_output, put
@@ -72,6 +73,14 @@ class Entry:
 NO_READS = array("I")
 
 
+@dataclass
+class Written:
+    """What one build left in its output, for a caller that keeps the files in memory (the preview)."""
+
+    paths: set[str] = dataclasses.field(default_factory=set)  # every file of the site
+    fresh: set[str] = dataclasses.field(default_factory=set)  # the files this build (re)wrote
+
+
 def build_output(
     root: Path,
     out: Path,
@@ -81,10 +90,16 @@ def build_output(
     portraits: dict | None = None,
     history: History | None = None,
     finish: Callable[[Path], object] | None = None,
+    in_place: Written | None = None,
 ) -> int:
-    """Render every page and write the site to out (swapped in whole); returns the number of files."""
+    """Render every page and write the site to out (swapped in whole); returns the number of files.
+
+    With in_place, out is a private folder that only its caller reads (the preview's): changed
+    files are written over the old ones and files no longer made are removed, instead of a
+    fresh folder of links to every unchanged file being swapped in; in_place is filled in."""
     out = out.resolve()
-    cache = root / CACHE_DIR / "pages.pickle"
+    # The preview keeps its own index: sharing one would make each re-render the other's pages.
+    cache = root / CACHE_DIR / ("preview.pickle" if in_place is not None else "pages.pickle")
     previous, reads_before = _load_index(cache, out)
     all_pages = pages(site)
     # Files made in Python from the whole site (feed, sitemap): cheap, so made every time and
@@ -113,6 +128,9 @@ def build_output(
 
         fresh_files = [p for p in all_pages if not reusable(p.path)]
         fresh_assets = [a for a in static + made if not reusable(a.path)]
+        if in_place is not None:
+            in_place.paths = set(keys)
+            in_place.fresh = {p.path for p in fresh_files} | {a.path for a in fresh_assets}
         if not fresh_files and not fresh_assets and _exactly(out, keys):
             return len(keys)  # nothing changed and output/ is intact: leave it as it is
 
@@ -122,9 +140,11 @@ def build_output(
         def numbered(found: Iterable[Read]) -> array:
             return array("I", sorted({reads.setdefault(r, len(reads)) for r in found}))
 
-        with fresh_output(out, root, finish) as fresh:  # root: never clear the site or its sources
+        staging = _updated(out, set(keys)) if in_place is not None else fresh_output(out, root, finish)
+        with staging as fresh:  # root: never clear the site or its sources
             for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
-                _link(out / path, fresh / path)
+                if fresh != out:
+                    _link(out / path, fresh / path)
                 entry = previous[path]
                 index[path] = Entry(entry.key, numbered(reads_before[i][0] for i in entry.reads), entry.stat)
             for asset in fresh_assets:
@@ -133,6 +153,24 @@ def build_output(
                 index[path] = Entry(keys[path], numbered(found), stat)
         _save_index(cache, out, index, [(read, digests(read)) for read in reads])
     return len(keys)
+
+
+@contextlib.contextmanager
+def _updated(out: Path, paths: set[str]) -> Iterator[Path]:
+    """out itself, to write changed files into; when the block ends normally, files that are not
+    in paths are removed. If it raises, the index is not saved, so each file written so far no
+    longer matches its entry (inode, size, time) and is made again by the next build."""
+    out.mkdir(parents=True, exist_ok=True)
+    yield out
+    for folder, _, files in os.walk(out, topdown=False):
+        rel = os.path.relpath(folder, out)
+        for name in files:
+            path = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
+            if path not in paths and path != MARKER:
+                os.unlink(os.path.join(folder, name))
+        if rel != "." and not os.listdir(folder):
+            os.rmdir(folder)
+    (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
 
 # --- rendering, in worker processes when there is enough to do ------------------------------

@@ -4,6 +4,7 @@ and by role. Everything here is plain data; templates only lay it out."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from pypinyin import Style, lazy_pinyin
@@ -44,8 +45,10 @@ class RoleGroup:
     people: tuple[Profile, ...]
 
 
+@functools.lru_cache(maxsize=65536)
 def anchor(text: str) -> str:
-    """A stable ASCII fragment for a Chinese heading: 榆垓镇 -> yu-gai-zhen."""
+    """A stable ASCII fragment for a Chinese heading: 榆垓镇 -> yu-gai-zhen.
+    Remembered per text: sorting thousands of places asks pypinyin for each one every build."""
     return "-".join(w for w in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if w.isalnum()) or "x"
 
 

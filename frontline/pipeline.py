@@ -12,7 +12,7 @@ from .checks import inspect
 from .errors import BuildError, Problem, errors_in
 from .history import History, read_history
 from .images import Portrait, make_portraits, photo_problems
-from .incremental import build_output, inputs_key, remember_unchanged, unchanged
+from .incremental import Written, build_output, inputs_key, remember_unchanged, unchanged
 from .link import Site, link
 from .load import DocumentCache, load
 from .render import Asset, assets, load_templates, media, render
@@ -63,11 +63,16 @@ def build(
     include_drafts: bool = False,
     cache: DocumentCache | None = None,
     compiled: jinja2.BytecodeCache | None = None,
+    search: bool = True,
+    in_place: Written | None = None,
 ) -> Result:
     """Build the site under root into out; out is replaced only if everything succeeded.
 
     cache and compiled let a long-running caller (the preview) keep parsed content files and
-    compiled templates between builds; both check their sources, so output is the same."""
+    compiled templates between builds; both check their sources, so output is the same.
+    search=False leaves out the Pagefind index (the preview: indexing every page again after
+    each save would take longer than all the rest of the rebuild); in_place updates out where
+    it is, for a private folder whose only reader is the caller (see incremental.build_output)."""
     # A build whose inputs all equal the last one's, with out exactly as that build left it, would
     # rebuild the same bytes: skip it, repeating its warnings. (The preview always builds after a
     # save; FRONTLINE_CRASH_AT is the safety tests' fault injection, which needs a real build.)
@@ -79,7 +84,17 @@ def build(
             return Result(None, skipped.warnings, skipped.files)
     env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled)
     # render() + write(), on every core, reusing what the last build made from unchanged inputs.
-    files = build_output(root, out, checked.site, env, static, portraits, history, finish=index_search)
+    files = build_output(
+        root,
+        out,
+        checked.site,
+        env,
+        static,
+        portraits,
+        history,
+        finish=index_search if search else None,
+        in_place=in_place,
+    )
     if inputs is not None:
         remember_unchanged(root, out, inputs, checked.warnings, files)
     return Result(checked.site, checked.warnings, files)

@@ -30,9 +30,9 @@ import jinja2
 import jinja2.bccache
 
 from .errors import BuildError, Problem, format_problems
+from .incremental import Written
 from .load import DocumentCache
 from .pipeline import build
-from .write import MARKER
 
 EVENTS = "/__frontline/events"
 WATCHED = ("content", "templates", "static")
@@ -86,7 +86,6 @@ class Preview:
     def __init__(self, root: Path, out: Path):
         self.root = root
         self.out = out  # the preview's own build folder, replaced whole by each good build
-        self.seen: dict[str, tuple[tuple[int, int, int], bytes]] = {}  # path -> (inode, size, mtime), bytes
         self.state = State()
         self.changed = threading.Condition()
         self.cache: DocumentCache = {}
@@ -116,8 +115,17 @@ class Preview:
         """Build once; returns the seconds it took. Never raises for bad content."""
         started = time.perf_counter()
         try:
-            result = build(self.root, self.out, include_drafts=True, cache=self.cache, compiled=self.compiled)
-            files = self._read_output()
+            written = Written()
+            result = build(
+                self.root,
+                self.out,
+                include_drafts=True,
+                cache=self.cache,
+                compiled=self.compiled,
+                search=False,
+                in_place=written,
+            )
+            files = self._read_output(written)
         except BuildError as exc:
             self._publish(None, exc.problems)
         except Exception as exc:  # noqa: BLE001 - a preview must survive any build failure
@@ -126,17 +134,12 @@ class Preview:
             self._publish(files, result.warnings)
         return time.perf_counter() - started
 
-    def _read_output(self) -> dict[str, bytes]:
-        """Every file of the preview build; unchanged files are hard links (same inode), not reread."""
+    def _read_output(self, written: Written) -> dict[str, bytes]:
+        """Every file of the preview build: those it wrote are read, the others are as last time."""
+        old = self.state.files
         files: dict[str, bytes] = {}
-        for path in sorted(p for p in self.out.rglob("*") if p.is_file() and p.name != MARKER):
-            rel = path.relative_to(self.out).as_posix()
-            stat = path.stat()
-            stamp = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-            known = self.seen.get(rel)
-            data = known[1] if known and known[0] == stamp else path.read_bytes()
-            self.seen[rel] = (stamp, data)
-            files[rel] = data
+        for rel in sorted(written.paths):
+            files[rel] = old[rel] if rel in old and rel not in written.fresh else (self.out / rel).read_bytes()
         return files
 
     def _publish(self, files: dict[str, bytes] | None, problems: list[Problem]) -> None:
@@ -145,7 +148,11 @@ class Preview:
             if files is None:
                 self.state = State(old.files, old.hashes, list(problems), True, old.builds + 1)
             else:
-                hashes = {path: digest(data) for path, data in files.items()}
+                # A file whose bytes are the very object shown before has the same hash.
+                hashes = {
+                    path: old.hashes[path] if old.files.get(path) is data else digest(data)
+                    for path, data in files.items()
+                }
                 self.state = State(files, hashes, list(problems), False, old.builds + 1)
             self.changed.notify_all()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from frontline.pipeline import build
 from frontline.serve import Preview, output_path
+from frontline.write import MARKER
 from tests.conftest import REPO, make_site, run
 
 WAIT = 30.0  # generous: a loaded CI machine may be slow; no test asserts how fast anything is
@@ -171,7 +174,7 @@ def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path
     preview.rebuild()
     before = dict(preview.state.hashes)
     parsed = dict(preview.cache)
-    inodes = {p.relative_to(preview.out).as_posix(): p.stat().st_ino for p in preview.out.rglob("*.html")}
+    stamps = {p.relative_to(preview.out).as_posix(): stamp(p) for p in preview.out.rglob("*.html")}
 
     profile.write_bytes(profile.read_bytes())  # saved without a change
     assert not preview.relevant({profile})
@@ -181,16 +184,70 @@ def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path
     assert preview.relevant({profile})
     preview.rebuild()
     after = preview.state.hashes
-    # The search index (pagefind/) is made anew from all pages whenever a page changed.
-    changed = {path for path in after if after[path] != before.get(path) and not path.startswith("pagefind/")}
+    changed = {path for path in after if after[path] != before.get(path)}
     assert changed == {"profiles/shi-jian/index.html"}
-    # the incremental build re-rendered only that page; the others are links to the last build's files
-    rewritten = {path for path, inode in inodes.items() if (preview.out / path).stat().st_ino != inode}
+    # the incremental build re-rendered only that page; the other files were not touched
+    rewritten = {path for path, before in stamps.items() if stamp(preview.out / path) != before}
     assert rewritten == {"profiles/shi-jian/index.html"}
     # unchanged files were not parsed again
     report = root / "content/articles/report.md"
     assert preview.cache[report][1] is parsed[report][1]
     assert preview.cache[profile][1] is not parsed[profile][1]
+
+
+def stamp(path: Path) -> tuple[int, int, int]:
+    info = path.stat()
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
+def clean_build(root: Path, work: Path) -> dict[str, bytes]:
+    """What a build from scratch with drafts makes (the preview's build, without the search index),
+    in a copy of the site: the preview's own cache stays as it is."""
+    copy, out = work / "site", work / "out"
+    for name in ("content", "templates", "static"):
+        shutil.copytree(root / name, copy / name)
+    build(copy, out, include_drafts=True, search=False)
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != MARKER}
+
+
+def test_preview_after_each_kind_of_edit_equals_a_clean_build(tmp_path: Path):
+    root = make_site(tmp_path / "site").resolve()
+    preview = Preview(root, tmp_path / "preview")
+    preview.rebuild()
+    assert not (preview.out / "pagefind").exists()  # the preview leaves out the search index
+    profile = root / "content/profiles/shi-jian.md"
+    added = root / "content/profiles/han-feng-guang.md"
+    edits = [
+        lambda: profile.write_text(profile.read_text("utf-8").replace("主动请缨", "到一线"), "utf-8"),
+        lambda: profile.write_text(profile.read_text("utf-8").replace("role: 副主席", "role: 主席"), "utf-8"),
+        lambda: added.write_text("---\nname: 韩锋光\norganization: daxing\n---\n韩锋光的事迹。\n", "utf-8"),
+        lambda: added.unlink(),
+    ]
+    for number, edit in enumerate(edits):
+        edit()
+        preview.rebuild()
+        assert not preview.state.failed, preview.state.problems
+        expected = clean_build(root, tmp_path / f"clean-{number}")
+        assert preview.state.files == expected
+        # the preview's own folder holds exactly those files too, so the next rebuild starts right
+        on_disk = {p.relative_to(preview.out).as_posix() for p in preview.out.rglob("*") if p.is_file()}
+        assert on_disk == set(expected) | {MARKER}
+
+
+def test_a_failed_rebuild_keeps_the_last_pages_and_the_next_good_one_catches_up(tmp_path: Path):
+    root = make_site(tmp_path / "site").resolve()
+    preview = Preview(root, tmp_path / "preview")
+    preview.rebuild()
+    shown = dict(preview.state.files)
+    profile = root / "content/profiles/shi-jian.md"
+    original = profile.read_text("utf-8")
+    profile.write_text(original.replace("organization: daxing", "organization: nowhere"), "utf-8")
+    preview.rebuild()
+    assert preview.state.failed and preview.state.files == shown
+    profile.write_text(original.replace("主动请缨", "到一线"), "utf-8")
+    preview.rebuild()
+    assert not preview.state.failed
+    assert preview.state.files == clean_build(root, tmp_path / "clean")
 
 
 def test_url_paths_map_like_a_static_host():
