@@ -9,15 +9,16 @@ through `Tracked`, which notes each read as a small, hashable description of it:
     ("key", table, key)         site.mentions[slug], site.organization_of[id], figures_by_org[id] ...
     ("all", table)              a table iterated, counted or tested for emptiness
     ("call", name, args)        site.colleagues(profile), site.edition(3) ... (the result)
-    ("body", entity)            the Markdown body of an article or profile, read anywhere
+    ("fields", entity, mask)    the front-matter fields of one entity the page read (a bit each)
+    ("body", entity)            the Markdown body of an article or profile
 
 Each description is evaluated again on the next build's site and hashed (`Digests`); a page is
-reused only when every read of it hashes as before. An entity (profile, report, organization,
-edition, figure) in a read's value hashes as its identity and its whole front matter, so a
-changed role re-renders every page that shows that person, however it got there (a colleague's
-card, an index, a report naming them). Bodies are most of the bytes and are shown by few pages,
-so they are separate reads, recorded by a hook on `.body` itself: Python helpers (pull quotes,
-plain text) read bodies too, not only templates.
+reused only when every read of it hashes as before. An entity in a read's value (a colleague,
+a report naming someone) hashes as its identity only: what the page shows of it is noted field
+by field, by hooks on the front-matter classes and on `.body` while pages are rendered, in
+templates and Python helpers (URLs, JSON-LD, pull quotes, charts) alike. So a changed role
+re-renders the pages that show that person's role, and a changed organization name the pages
+that show the name, not every page that mentions the organization.
 
 Reads made while no page is being rendered (a renderer precomputing something from the Site)
 are kept apart and count for every page, so nothing read can escape the keys.
@@ -27,22 +28,44 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import inspect
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from .models import Article, Edition, Figure, Organization, Profile
+from pydantic import BaseModel
+
+from .models import (
+    Article,
+    ArticleMeta,
+    Edition,
+    EditionMeta,
+    Figure,
+    FigureMeta,
+    Organization,
+    OrganizationMeta,
+    Profile,
+    ProfileMeta,
+)
 
 Read = tuple  # one of the descriptions above: plain, hashable, picklable
 ENTITIES = (Organization, Edition, Article, Profile, Figure)
 WITH_BODY = (Article, Profile)
+META_CLASSES: tuple[type[BaseModel], ...] = (OrganizationMeta, EditionMeta, ArticleMeta, ProfileMeta, FigureMeta)
 MISSING = "\x00missing"
+UNKNOWN = ("unknown",)  # a read that can never be checked: its page is always re-rendered
+# Ways to read a front matter whole rather than field by field.
+WHOLE = ("__iter__", "__repr__", "__str__", "__eq__", "model_dump", "model_dump_json")
 
-# The reads of the page being rendered in this process; reads made outside a page go to _outside.
+# What the page being rendered in this process read; reads made outside a page go to _outside.
 _page: set[Read] | None = None
+_fields: dict[int, int] | None = None  # id(meta) -> bits of the fields read
 _outside: set[Read] = set()
+_outside_fields: dict[int, int] = {}
 _tokens: dict[int, str] = {}  # id(entity) -> its identity, for the site being rendered
+_owners: dict[int, str] = {}  # id(meta) -> the identity of the entity it belongs to
 
 
 def _note(read: Read) -> None:
@@ -57,14 +80,26 @@ def token(entity: Any) -> str:
     meta = vars(entity)["meta"]  # not entity.meta: never a read
     kind = type(entity).__name__
     if isinstance(entity, Organization):
-        ident = f"{entity.id}/{meta.slug or entity.id}"
+        ident = f"{entity.id}/{vars(meta)['slug'] or entity.id}"
     elif isinstance(entity, Edition):
-        ident = str(meta.number)
+        ident = str(vars(meta)["number"])
     elif isinstance(entity, Figure):
-        ident = meta.key
+        ident = vars(meta)["key"]
     else:
         ident = vars(entity)["slug"]
     return f"{kind}:{vars(entity)['source'].path}:{ident}"
+
+
+@contextlib.contextmanager
+def _unrecorded() -> Iterator[None]:
+    """Reads in here are summed up elsewhere (a method's result) or are the build's own."""
+    global _page, _fields
+    saved = _page, _fields
+    _page, _fields = set(), {}
+    try:
+        yield
+    finally:
+        _page, _fields = saved
 
 
 # --- recording ----------------------------------------------------------------------------------
@@ -107,12 +142,8 @@ class _Call:
 
     def __call__(self, *args: Any) -> Any:
         _note(("call", self.name, tuple(_arg(a) for a in args)))
-        global _page
-        saved, _page = _page, set()  # what the method reads inside is summed up by its result
-        try:
+        with _unrecorded():  # what the method reads inside is summed up by its result
             return self.method(*args)
-        finally:
-            _page = saved
 
 
 def _arg(value: Any) -> Any:
@@ -187,39 +218,82 @@ def _body_property() -> property:
     return property(get, put)
 
 
+def _field_property(name: str, bit: int) -> property:
+    def get(self: Any) -> Any:
+        found = _outside_fields if _fields is None else _fields
+        found[id(self)] = found.get(id(self), 0) | bit
+        return vars(self)[name]
+
+    return property(get)
+
+
+def _whole(cls: type, name: str) -> Any:
+    original = getattr(cls, name)
+    every = (1 << len(cls.model_fields)) - 1
+
+    def read_whole(self: Any, *args: Any, **kwargs: Any) -> Any:
+        found = _outside_fields if _fields is None else _fields
+        found[id(self)] = every
+        return original(self, *args, **kwargs)
+
+    return read_whole
+
+
 @contextlib.contextmanager
 def recording(site: Any) -> Iterator[None]:
-    """While rendering: `.body` of articles and profiles is noted, entities know their tokens.
-    Set up before worker processes fork, so they inherit it."""
-    global _tokens
+    """While rendering: reads of entities' bodies and front-matter fields are noted, and
+    entities know their tokens. Set up before worker processes fork, so they inherit it."""
+    global _tokens, _owners
     _tokens = {id(e): token(e) for e in entities(site)}
+    _owners = {id(vars(e)["meta"]): _tokens[id(e)] for e in entities(site)}
+    hooked: list[tuple[type, str, Any]] = []  # (class, attribute, what it had before)
     for cls in WITH_BODY:
+        hooked.append((cls, "body", cls.__dict__.get("body", MISSING)))
         cls.body = _body_property()  # type: ignore[attr-defined]
+    for cls in META_CLASSES:
+        for bit, name in enumerate(cls.model_fields):
+            hooked.append((cls, name, cls.__dict__.get(name, MISSING)))
+            setattr(cls, name, _field_property(name, 1 << bit))
+        for name in WHOLE:
+            hooked.append((cls, name, cls.__dict__.get(name, MISSING)))
+            setattr(cls, name, _whole(cls, name))
     try:
         yield
     finally:
-        for cls in WITH_BODY:
-            del cls.body  # type: ignore[attr-defined]
-        _tokens = {}
+        for cls, name, before in reversed(hooked):
+            if before is MISSING:
+                delattr(cls, name)
+            else:
+                setattr(cls, name, before)
+        _tokens, _owners = {}, {}
 
 
 @contextlib.contextmanager
 def page() -> Iterator[set[Read]]:
-    """Collect the reads of one page."""
-    global _page
+    """Collect the reads of one page (complete when the block ends)."""
+    global _page, _fields
     reads: set[Read] = set()
-    saved, _page = _page, reads
+    fields: dict[int, int] = {}
+    saved = _page, _fields
+    _page, _fields = reads, fields
     try:
         yield reads
     finally:
-        _page = saved
+        _page, _fields = saved
+        reads |= _field_reads(fields)
 
 
 def outside() -> set[Read]:
     """Reads made while no page was being rendered (since the last call)."""
-    found = set(_outside)
+    found = set(_outside) | _field_reads(_outside_fields)
     _outside.clear()
+    _outside_fields.clear()
     return found
+
+
+def _field_reads(fields: dict[int, int]) -> set[Read]:
+    owners = _owners
+    return {("fields", owners[meta], bits) if meta in owners else UNKNOWN for meta, bits in fields.items()}
 
 
 def entities(site: Any) -> Iterator[Any]:
@@ -240,73 +314,88 @@ class Digests:
         self.site = site
         self.tables = {f"site.{f.name}": getattr(site, f.name) for f in dataclasses.fields(site)}
         self.tables |= tables
-        self.by_token = {token(e): e for e in entities(site)}
+        self.tokens = {id(e): token(e) for e in entities(site)}
+        self.by_token = {t: e for e in entities(site) if (t := self.tokens[id(e)])}
         self.memo: dict[Read, str] = {}
-        self._meta: dict[int, str] = {}  # id(entity) -> hash of its identity and front matter
+        # What a read this build cannot evaluate again hashes to: never equal to any other build's.
+        self.never = "\x00never " + os.urandom(8).hex()
 
     def __call__(self, read: Read) -> str:
         found = self.memo.get(read)
         if found is None:
-            found = self.memo[read] = self._evaluate(read)
+            with _unrecorded():
+                found = self.memo[read] = self._evaluate(read)
+        return found
+
+    def entity_digests(self) -> dict[str, str]:
+        """Each entity's identity, whole front matter and body, hashed: a read of fields or of
+        the body of an entity whose hash is unchanged needs no evaluating."""
+        found = {}
+        for t, e in self.by_token.items():
+            text = t + "\x1f" + _fields_text(vars(e)["meta"], -1) + "\x1f" + vars(e).get("body", "")
+            found[t] = _hash(text.encode("utf-8", "surrogatepass"))
         return found
 
     def _evaluate(self, read: Read) -> str:
-        try:
-            kind = read[0]
-            if kind == "attr":
-                return self.hash(getattr(self.site, read[1]))
-            if kind == "key":
-                table = self.tables.get(read[1])
-                return MISSING if table is None else self.hash(table.get(read[2], MISSING))
-            if kind == "all":
-                table = self.tables.get(read[1])
-                return MISSING if table is None else self.hash(self.whole(read[1], table))
-            if kind == "call":
-                args = [self._resolve(a) for a in read[2]]
-                return self.hash(getattr(self.site, read[1])(*args))
-            if kind == "body":
-                entity = self.by_token.get(read[1])
-                return MISSING if entity is None else _hash(vars(entity)["body"].encode("utf-8"))
-        except _GoneError:
-            return MISSING
-        return "\x00unknown"  # a read this version does not know: never equal to a stored hash
+        kind = read[0]
+        if kind == "fields":
+            entity = self.by_token.get(read[1])
+            return MISSING if entity is None else _hash(_fields_text(vars(entity)["meta"], read[2]).encode())
+        if kind == "body":
+            entity = self.by_token.get(read[1])
+            return MISSING if entity is None else _hash(vars(entity)["body"].encode("utf-8", "surrogatepass"))
+        if kind == "attr":
+            return self.hash(getattr(self.site, read[1]))
+        if kind == "key":
+            table = self.tables.get(read[1])
+            return MISSING if table is None else self.hash(table.get(read[2], MISSING))
+        if kind == "all":
+            table = self.tables.get(read[1])
+            return MISSING if table is None else self.hash(self._whole_table(read[1], table))
+        if kind == "call":
+            args = []
+            for arg in read[2]:
+                if not isinstance(arg, tuple):
+                    args.append(arg)
+                elif arg[0] != "entity":
+                    return self.never
+                elif arg[1] in self.by_token:
+                    args.append(self.by_token[arg[1]])
+                else:
+                    return MISSING  # about an entity no longer in the site
+            return self.hash(getattr(self.site, read[1])(*args))
+        return self.never  # a read this version does not know
 
-    def whole(self, name: str, table: Mapping) -> Any:
+    def _whole_table(self, name: str, table: Mapping) -> Any:
         # The name matcher is built from every linked name and every known one: a page that
         # links names depends on both, and reads `people` to do it.
         if name == "people":
             return (dict(table), sorted(self.site.known_names))
         return dict(table)
 
-    def _resolve(self, arg: Any) -> Any:
-        if isinstance(arg, tuple):
-            if arg[0] == "entity" and arg[1] in self.by_token:
-                return self.by_token[arg[1]]
-            raise _GoneError
-        return arg
-
     def hash(self, value: Any) -> str:
+        """Hash of plain data, an entity in it counting by its identity (what a page shows of
+        an entity it reads field by field, each read noted on its own)."""
         out: list[str] = []
-        self._walk(value, out, set())
+        with _unrecorded():
+            self._walk(value, out, set())
         return _hash("\x1f".join(out).encode("utf-8", "surrogatepass"))
 
-    def entity(self, entity: Any) -> str:
-        found = self._meta.get(id(entity))
-        if found is None:
-            meta = vars(entity)["meta"]
-            found = self._meta[id(entity)] = _hash(f"{token(entity)}\x1f{meta!r}".encode("utf-8", "surrogatepass"))
-        return found
-
     def _walk(self, obj: Any, out: list[str], seen: set[int]) -> None:
-        """A stable serialisation of plain data; an entity stands for its identity and front
-        matter. Unknown objects fall back to repr(), which for most carries an address: such a
-        hash never matches, so the page is simply re-rendered."""
+        """A stable serialisation of plain data. Unknown objects fall back to repr(), which for
+        most carries an address: such a hash never matches, so the page is simply re-rendered."""
+        tokens = self.tokens
         if obj is None or isinstance(obj, str | int | float | bool | bytes):
             out.append(f"{type(obj).__name__}:{obj!r}")
+        elif id(obj) in tokens:
+            out.append(tokens[id(obj)])
         elif isinstance(obj, ENTITIES):
-            out.append(self.entity(obj))
+            out.append(self.never)  # not of this site: cannot be named
         elif id(obj) in seen:
             out.append("cycle")
+        elif isinstance(obj, list | tuple) and all(id(item) in tokens for item in obj):
+            out.append(f"{type(obj).__name__}:{len(obj)}")  # the common case: people, reports
+            out.extend(tokens[id(item)] for item in obj)
         elif isinstance(obj, dict | Table):
             seen.add(id(obj))
             items = obj.data if isinstance(obj, Table) else obj
@@ -323,14 +412,22 @@ class Digests:
         elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             seen.add(id(obj))
             out.append(f"dc:{type(obj).__name__}")
-            for f in dataclasses.fields(obj):
-                self._walk(getattr(obj, f.name), out, seen)
+            for name in _field_names(type(obj)):
+                self._walk(getattr(obj, name), out, seen)
         else:
             out.append(f"{type(obj).__name__}:{obj!r}")  # pydantic models, dates, Decimals: repr is exact
 
 
-class _GoneError(Exception):
-    """An entity a read was about is no longer in the site."""
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _fields_text(meta: Any, bits: int) -> str:
+    """The named fields of a front matter, exactly (nested models, dates, Decimals by repr)."""
+    values, names = vars(meta), type(meta).model_fields
+    chosen = (f"{name}={values.get(name, MISSING)!r}" for i, name in enumerate(names) if bits >> i & 1)
+    return type(meta).__name__ + "\x1f" + "\x1f".join(chosen)
 
 
 def _hash(*parts: bytes) -> str:

@@ -53,7 +53,7 @@ from .search import BUNDLE
 from .write import MARKER, fresh_output, put
 
 CACHE_DIR = ".frontline-cache"
-FORMAT = 2  # bump when the cache's layout or meaning changes
+FORMAT = 3  # bump when the cache's layout or meaning changes
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
@@ -71,6 +71,7 @@ class Entry:
 
 
 NO_READS = array("I")
+ENTITY_READS = ("fields", "body")  # reads of one entity, named by their second item
 
 
 @dataclass
@@ -100,7 +101,7 @@ def build_output(
     out = out.resolve()
     # The preview keeps its own index: sharing one would make each re-render the other's pages.
     cache = root / CACHE_DIR / ("preview.pickle" if in_place is not None else "pages.pickle")
-    previous, reads_before = _load_index(cache, out)
+    previous, reads_before, entities_before = _load_index(cache, out)
     all_pages = pages(site)
     # Files made in Python from the whole site (feed, sitemap): cheap, so made every time and
     # written like assets, only when their bytes changed.
@@ -115,7 +116,17 @@ def build_output(
         shared = _shared_key(root, site, static, portraits, [(r, digests(r)) for r in everywhere])
         keys = {page.path: _hash(shared, _page_key(page, site, history, digests)) for page in all_pages}
         keys |= {a.path: _hash(b"asset", a.data) for a in static + made}
-        changed = {i for i, (read, digest) in enumerate(reads_before) if digests(read) != digest}
+        # A read of an entity's fields or body can only change with the entity: only those of
+        # entities edited since (few) are evaluated again, the site's derived tables always.
+        entities = digests.entity_digests()
+        edited = {t for t, d in entities_before.items() if entities.get(t) != d}
+        changed = {
+            i
+            for i, (read, digest) in enumerate(reads_before)
+            if (read[0] not in ENTITY_READS or read[1] in edited or read[1] not in entities_before)
+            and digests(read) != digest
+        }
+        known = {read: digest for i, (read, digest) in enumerate(reads_before) if i not in changed}
 
         def reusable(path: str) -> bool:
             entry = previous.get(path)
@@ -151,7 +162,7 @@ def build_output(
                 index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
             for path, found, stat in _render_all(fresh_files, render_page, fresh):
                 index[path] = Entry(keys[path], numbered(found), stat)
-        _save_index(cache, out, index, [(read, digests(read)) for read in reads])
+        _save_index(cache, out, index, [(read, known.get(read) or digests(read)) for read in reads], entities)
     return len(keys)
 
 
@@ -245,8 +256,9 @@ def _shared_key(
 
 
 def _page_key(page: Page, site: Site, history: History | None, digests: deps.Digests) -> bytes:
-    """The page itself: its path, template and context (an entity in it counts with its front
-    matter), and what its footer says of its source file (git's date, the edit link)."""
+    """The page itself: its path, template and context (an entity in it by its identity: the
+    fields the page shows are reads of their own), and what its footer says of its source file
+    (git's date, the edit link)."""
     footer = page_source(source_of(page), history or History(), site.config)
     return (digests.hash(page) + digests.hash(footer)).encode()
 
@@ -339,16 +351,20 @@ def _exactly(out: Path, keys: dict[str, str]) -> bool:
     return found == set(keys) | {MARKER}
 
 
-def _load_index(cache: Path, out: Path) -> tuple[dict[str, Entry], list[tuple[Read, str]]]:
-    """Each page as last written, and every read those pages made with its hash then."""
+def _load_index(cache: Path, out: Path) -> tuple[dict[str, Entry], list[tuple[Read, str]], dict[str, str]]:
+    """Each page as last written, every read those pages made with its hash then, and each
+    entity's hash then."""
     saved = cachefile.read(cache)  # None: no cache, a forged one, or one this version cannot read
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
-        return {}, []
-    return saved["pages"], saved["reads"]
+        return {}, [], {}
+    return saved["pages"], saved["reads"], saved["entities"]
 
 
-def _save_index(cache: Path, out: Path, index: dict[str, Entry], reads: list[tuple[Read, str]]) -> None:
-    cachefile.write(cache, {"format": FORMAT, "out": str(out), "pages": index, "reads": reads})
+def _save_index(
+    cache: Path, out: Path, index: dict[str, Entry], reads: list[tuple[Read, str]], entities: dict[str, str]
+) -> None:
+    saved = {"format": FORMAT, "out": str(out), "pages": index, "reads": reads, "entities": entities}
+    cachefile.write(cache, saved)
 
 
 # --- the whole build skipped when no input changed -------------------------------------------
