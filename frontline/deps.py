@@ -11,6 +11,7 @@ through `Tracked`, which notes each read as a small, hashable description of it:
     ("call", name, args)        site.colleagues(profile), site.edition(3) ... (the result)
     ("fields", entity, mask)    the front-matter fields of one entity the page read (a bit each)
     ("body", entity)            the Markdown body of an article or profile
+    ("names", entity)           which people's names that body links (see names_changed)
 
 Each description is evaluated again on the next build's site and hashed (`Digests`); a page is
 reused only when every read of it hashes as before. An entity in a read's value (a colleague,
@@ -32,6 +33,7 @@ import functools
 import hashlib
 import inspect
 import os
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -49,6 +51,7 @@ from .models import (
     Profile,
     ProfileMeta,
 )
+from .prose import Prose
 
 Read = tuple  # one of the descriptions above: plain, hashable, picklable
 ENTITIES = (Organization, Edition, Article, Profile, Figure)
@@ -66,6 +69,12 @@ _outside: set[Read] = set()
 _outside_fields: dict[int, int] = {}
 _tokens: dict[int, str] = {}  # id(entity) -> its identity, for the site being rendered
 _owners: dict[int, str] = {}  # id(meta) -> the identity of the entity it belongs to
+_bodies: dict[int, str] = {}  # id(body) -> the identity of the entity it belongs to
+ALL_PEOPLE = ("all", "people")
+# Characters Markdown may drop from inside a run of text (whitespace, markup, list numbers):
+# a name found in a converted body is found in the body with these removed, and so is its own
+# name with them removed.
+LOOSE = re.compile(r"[\s\x21-\x40\x5b-\x60\x7b-\x7e]")
 
 
 def _note(read: Read) -> None:
@@ -239,14 +248,48 @@ def _whole(cls: type, name: str) -> Any:
     return read_whole
 
 
+def _linking(original: Any) -> Any:
+    """Prose.html, noting a body's name links as a read of that body's names: which names it
+    links depends only on the names that occur in it, not on all the others (names_changed)."""
+
+    def html(self: Any, body: str, *args: Any, **kwargs: Any) -> str:
+        owner = _bodies.get(id(body)) if _page is not None else None
+        if owner is None:  # not an entity's body: it depends on the whole table of names
+            return original(self, body, *args, **kwargs)
+        reads = _page
+        had = ALL_PEOPLE in reads
+        try:
+            return original(self, body, *args, **kwargs)
+        finally:
+            if not had:
+                reads.discard(ALL_PEOPLE)
+            reads.add(("names", owner))
+
+    return html
+
+
+def names_changed(before: Mapping[str, Any], now: Mapping[str, Any]) -> set[str]:
+    """The names (loosely written, as LOOSE leaves them) whose link target, or whether they are
+    known at all, differs between two tables of names."""
+    return {LOOSE.sub("", n) for n in before.keys() | now.keys() if before.get(n, MISSING) != now.get(n, MISSING)}
+
+
+def names_in(body: str, names: set[str]) -> bool:
+    """Whether any of these loosely written names could be linked, or could stop a link, in body."""
+    loose = LOOSE.sub("", body)
+    return any(name in loose for name in names)
+
+
 @contextlib.contextmanager
 def recording(site: Any) -> Iterator[None]:
     """While rendering: reads of entities' bodies and front-matter fields are noted, and
     entities know their tokens. Set up before worker processes fork, so they inherit it."""
-    global _tokens, _owners
+    global _tokens, _owners, _bodies
     _tokens = {id(e): token(e) for e in entities(site)}
     _owners = {id(vars(e)["meta"]): _tokens[id(e)] for e in entities(site)}
-    hooked: list[tuple[type, str, Any]] = []  # (class, attribute, what it had before)
+    _bodies = {id(vars(e)["body"]): _tokens[id(e)] for e in entities(site) if "body" in vars(e)}
+    hooked: list[tuple[type, str, Any]] = [(Prose, "html", Prose.__dict__["html"])]
+    Prose.html = _linking(Prose.html)  # type: ignore[method-assign]
     for cls in WITH_BODY:
         hooked.append((cls, "body", cls.__dict__.get("body", MISSING)))
         cls.body = _body_property()  # type: ignore[attr-defined]
@@ -265,7 +308,7 @@ def recording(site: Any) -> Iterator[None]:
                 delattr(cls, name)
             else:
                 setattr(cls, name, before)
-        _tokens, _owners = {}, {}
+        _tokens, _owners, _bodies = {}, {}, {}
 
 
 @contextlib.contextmanager

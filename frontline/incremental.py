@@ -53,7 +53,7 @@ from .search import BUNDLE
 from .write import MARKER, fresh_output, put
 
 CACHE_DIR = ".frontline-cache"
-FORMAT = 3  # bump when the cache's layout or meaning changes
+FORMAT = 4  # bump when the cache's layout or meaning changes
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
@@ -101,7 +101,7 @@ def build_output(
     out = out.resolve()
     # The preview keeps its own index: sharing one would make each re-render the other's pages.
     cache = root / CACHE_DIR / ("preview.pickle" if in_place is not None else "pages.pickle")
-    previous, reads_before, entities_before = _load_index(cache, out)
+    previous, reads_before, entities_before, names_before = _load_index(cache, out)
     all_pages = pages(site)
     # Files made in Python from the whole site (feed, sitemap): cheap, so made every time and
     # written like assets, only when their bytes changed.
@@ -120,12 +120,18 @@ def build_output(
         # entities edited since (few) are evaluated again, the site's derived tables always.
         entities = digests.entity_digests()
         edited = {t for t, d in entities_before.items() if entities.get(t) != d}
-        changed = {
-            i
-            for i, (read, digest) in enumerate(reads_before)
-            if (read[0] not in ENTITY_READS or read[1] in edited or read[1] not in entities_before)
-            and digests(read) != digest
-        }
+        names = {name: tables["people"].get(name) for name in (*tables["people"], *site.known_names)}
+        renamed = deps.names_changed(names_before, names)
+
+        def stale(read: Read, digest: str) -> bool:
+            if read[0] == "names":  # the names a body links change only with it, or with the names in it
+                entity = digests.by_token.get(read[1])
+                return read[1] in edited or entity is None or deps.names_in(vars(entity)["body"], renamed)
+            if read[0] in ENTITY_READS and read[1] not in edited and read[1] in entities_before:
+                return False
+            return digests(read) != digest
+
+        changed = {i for i, (read, digest) in enumerate(reads_before) if stale(read, digest)}
         known = {read: digest for i, (read, digest) in enumerate(reads_before) if i not in changed}
 
         def reusable(path: str) -> bool:
@@ -162,7 +168,8 @@ def build_output(
                 index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
             for path, found, stat in _render_all(fresh_files, render_page, fresh):
                 index[path] = Entry(keys[path], numbered(found), stat)
-        _save_index(cache, out, index, [(read, known.get(read) or digests(read)) for read in reads], entities)
+        current = [(read, known.get(read) or ("" if read[0] == "names" else digests(read))) for read in reads]
+        _save_index(cache, out, index, current, entities, names)
     return len(keys)
 
 
@@ -351,20 +358,25 @@ def _exactly(out: Path, keys: dict[str, str]) -> bool:
     return found == set(keys) | {MARKER}
 
 
-def _load_index(cache: Path, out: Path) -> tuple[dict[str, Entry], list[tuple[Read, str]], dict[str, str]]:
-    """Each page as last written, every read those pages made with its hash then, and each
-    entity's hash then."""
+def _load_index(cache: Path, out: Path) -> tuple[dict[str, Entry], list[tuple[Read, str]], dict[str, str], dict]:
+    """Each page as last written, every read those pages made with its hash then, each entity's
+    hash then, and the names then linked (name -> page, or None for a name only known)."""
     saved = cachefile.read(cache)  # None: no cache, a forged one, or one this version cannot read
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
-        return {}, [], {}
-    return saved["pages"], saved["reads"], saved["entities"]
+        return {}, [], {}, {}
+    return saved["pages"], saved["reads"], saved["entities"], saved["names"]
 
 
 def _save_index(
-    cache: Path, out: Path, index: dict[str, Entry], reads: list[tuple[Read, str]], entities: dict[str, str]
+    cache: Path,
+    out: Path,
+    index: dict[str, Entry],
+    reads: list[tuple[Read, str]],
+    entities: dict[str, str],
+    names: dict[str, str | None],
 ) -> None:
     saved = {"format": FORMAT, "out": str(out), "pages": index, "reads": reads, "entities": entities}
-    cachefile.write(cache, saved)
+    cachefile.write(cache, saved | {"names": names})
 
 
 # --- the whole build skipped when no input changed -------------------------------------------

@@ -192,6 +192,28 @@ def test_a_new_profile_is_linked_from_the_reports_that_name_them(tmp_path: Path)
     assert _tree(site / "output") == _tree(clean / "output")
 
 
+def test_a_new_name_is_linked_where_markdown_joins_it_from_two_lines(tmp_path: Path):
+    # Only pages whose bodies contain a changed name are converted again: "contain" must allow
+    # for what Markdown drops between two characters (a line break, a quote marker).
+    site = _site(tmp_path / "site")
+    profile = site / "content/profiles/shi-jian.md"
+    text = profile.read_text(encoding="utf-8")
+    profile.unlink()
+    # 王妍's page: nothing else on it changes when 施剑's profile appears (another organization).
+    other = site / "content/profiles/wang-yan.md"
+    other.write_text(other.read_text(encoding="utf-8") + "\n> 测试引文施\n> 剑说的话。\n", encoding="utf-8")
+    assert run(site).code == 0
+    page = site / "output/profiles/wang-yan/index.html"
+    assert "profiles/shi-jian/" not in page.read_text(encoding="utf-8")
+    profile.write_text(text, encoding="utf-8")
+    assert run(site).code == 0
+    assert "profiles/shi-jian/" in page.read_text(encoding="utf-8")
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("output", CACHE_DIR))
+    assert run(clean).code == 0
+    assert _tree(site / "output") == _tree(clean / "output")
+
+
 def _rewritten(site: Path, edit: Callable[[Path], str]) -> list[str]:
     """The pages a rebuild after edit wrote anew (the others are the last build's, hard-linked)."""
     assert run(site).code == 0
@@ -224,6 +246,18 @@ def test_a_figure_edit_rewrites_the_pages_that_show_that_figure(tmp_path: Path):
     assert "profiles/yu-yong/index.html" in changed  # the report's sentence about him
     assert "profiles/shi-jian/index.html" not in changed
     assert "articles/jingkaiqu-gong-liliang/index.html" not in changed
+
+
+def test_a_new_profile_rewrites_the_pages_that_name_them_not_every_body(tmp_path: Path):
+    site = _site(tmp_path / "site")
+    profile = site / "content/profiles/shi-jian.md"
+    text = profile.read_text(encoding="utf-8")
+    profile.unlink()
+    changed = _rewritten(site, lambda root: profile.write_text(text, encoding="utf-8"))
+    assert "profiles/shi-jian/index.html" in changed
+    assert "articles/daxing-jixianfeng/index.html" in changed  # names him: now a link
+    assert "articles/jingkaiqu-gong-liliang/index.html" not in changed  # does not
+    assert "profiles/wang-yan/index.html" not in changed  # another organization, no mention
 
 
 def test_a_body_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path):
