@@ -64,9 +64,11 @@ WHOLE = ("__iter__", "__repr__", "__str__", "__eq__", "model_dump", "model_dump_
 
 # What the page being rendered in this process read; reads made outside a page go to _outside.
 _page: set[Read] | None = None
-_fields: dict[int, int] | None = None  # id(meta) -> bits of the fields read
+# Fields read: id(meta) << 6 | the field's number (the cheapest note); outside a page, these
+# are _outside_fields itself.
+_outside_fields: set[int] = set()
+_fields: set[int] = _outside_fields
 _outside: set[Read] = set()
-_outside_fields: dict[int, int] = {}
 _tokens: dict[int, str] = {}  # id(entity) -> its identity, for the site being rendered
 _owners: dict[int, str] = {}  # id(meta) -> the identity of the entity it belongs to
 _bodies: dict[int, str] = {}  # id(body) -> the identity of the entity it belongs to
@@ -104,7 +106,7 @@ def _unrecorded() -> Iterator[None]:
     """Reads in here are summed up elsewhere (a method's result) or are the build's own."""
     global _page, _fields
     saved = _page, _fields
-    _page, _fields = set(), {}
+    _page, _fields = set(), set()
     try:
         yield
     finally:
@@ -117,27 +119,23 @@ def _unrecorded() -> Iterator[None]:
 class Tracked:
     """The Site as pages see it: every attribute, table look-up and method call is noted."""
 
-    __slots__ = ("_site", "_wrapped")
-
     def __init__(self, site: Any):
         object.__setattr__(self, "_site", site)
-        object.__setattr__(self, "_wrapped", {})
 
     def __getattr__(self, name: str) -> Any:
-        wrapped = self._wrapped.get(name)
-        if wrapped is not None:
-            return wrapped
         value = getattr(self._site, name)
         if name == "config":  # every page shows it: it is in the key all pages share
             return value
         if isinstance(value, dict):
-            wrapped = self._wrapped[name] = Table(f"site.{name}", value)
-            return wrapped
-        if inspect.ismethod(value):
-            wrapped = self._wrapped[name] = _Call(name, value)
-            return wrapped
-        _note(("attr", name))
-        return value
+            wrapped: Any = Table(f"site.{name}", value)
+        elif inspect.ismethod(value):
+            wrapped = _Call(name, value)
+        else:
+            _note(("attr", name))
+            return value
+        # Kept on the instance: the next look-up finds it without coming here (Jinja makes many).
+        object.__setattr__(self, name, wrapped)
+        return wrapped
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("the site is read-only")
@@ -150,9 +148,14 @@ class _Call:
         self.name, self.method = name, method
 
     def __call__(self, *args: Any) -> Any:
+        global _page, _fields
         _note(("call", self.name, tuple(_arg(a) for a in args)))
-        with _unrecorded():  # what the method reads inside is summed up by its result
+        saved = _page, _fields
+        _page, _fields = set(), set()  # what the method reads inside is summed up by its result
+        try:
             return self.method(*args)
+        finally:
+            _page, _fields = saved
 
 
 def _arg(value: Any) -> Any:
@@ -227,22 +230,20 @@ def _body_property() -> property:
     return property(get, put)
 
 
-def _field_property(name: str, bit: int) -> property:
+def _field_property(name: str, number: int) -> property:
     def get(self: Any) -> Any:
-        found = _outside_fields if _fields is None else _fields
-        found[id(self)] = found.get(id(self), 0) | bit
-        return vars(self)[name]
+        _fields.add(id(self) << 6 | number)
+        return self.__dict__[name]
 
     return property(get)
 
 
 def _whole(cls: type, name: str) -> Any:
     original = getattr(cls, name)
-    every = (1 << len(cls.model_fields)) - 1
+    numbers = range(len(cls.model_fields))
 
     def read_whole(self: Any, *args: Any, **kwargs: Any) -> Any:
-        found = _outside_fields if _fields is None else _fields
-        found[id(self)] = every
+        _fields.update(id(self) << 6 | n for n in numbers)
         return original(self, *args, **kwargs)
 
     return read_whole
@@ -294,9 +295,10 @@ def recording(site: Any) -> Iterator[None]:
         hooked.append((cls, "body", cls.__dict__.get("body", MISSING)))
         cls.body = _body_property()  # type: ignore[attr-defined]
     for cls in META_CLASSES:
-        for bit, name in enumerate(cls.model_fields):
+        assert len(cls.model_fields) <= 64, cls  # a field's number fits in 6 bits
+        for number, name in enumerate(cls.model_fields):
             hooked.append((cls, name, cls.__dict__.get(name, MISSING)))
-            setattr(cls, name, _field_property(name, 1 << bit))
+            setattr(cls, name, _field_property(name, number))
         for name in WHOLE:
             hooked.append((cls, name, cls.__dict__.get(name, MISSING)))
             setattr(cls, name, _whole(cls, name))
@@ -316,7 +318,7 @@ def page() -> Iterator[set[Read]]:
     """Collect the reads of one page (complete when the block ends)."""
     global _page, _fields
     reads: set[Read] = set()
-    fields: dict[int, int] = {}
+    fields: set[int] = set()
     saved = _page, _fields
     _page, _fields = reads, fields
     try:
@@ -334,9 +336,13 @@ def outside() -> set[Read]:
     return found
 
 
-def _field_reads(fields: dict[int, int]) -> set[Read]:
+def _field_reads(fields: set[int]) -> set[Read]:
+    """("fields", entity, bits) for each front matter read, a bit for each field read."""
+    bits: dict[int, int] = {}
+    for noted in fields:
+        bits[noted >> 6] = bits.get(noted >> 6, 0) | 1 << (noted & 63)
     owners = _owners
-    return {("fields", owners[meta], bits) if meta in owners else UNKNOWN for meta, bits in fields.items()}
+    return {("fields", owners[meta], mask) if meta in owners else UNKNOWN for meta, mask in bits.items()}
 
 
 def entities(site: Any) -> Iterator[Any]:
