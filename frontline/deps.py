@@ -34,7 +34,7 @@ import hashlib
 import inspect
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pydantic import BaseModel
@@ -69,6 +69,7 @@ _page: set[Read] | None = None
 _outside_fields: set[int] = set()
 _fields: set[int] = _outside_fields
 _outside: set[Read] = set()
+_recording = False  # between recording()'s start and end
 _tokens: dict[int, str] = {}  # id(entity) -> its identity, for the site being rendered
 _owners: dict[int, str] = {}  # id(meta) -> the identity of the entity it belongs to
 _bodies: dict[int, str] = {}  # id(body) -> the identity of the entity it belongs to
@@ -249,6 +250,27 @@ def _whole(cls: type, name: str) -> Any:
     return read_whole
 
 
+def remembered(cache: dict, key: Any, make: Callable[[], Any]) -> Any:
+    """cache[key], made by make() the first time. While pages are recorded, what make() read is
+    noted again on every later use: a page showing a value made for another page (a person's
+    card) depends on everything the value shows."""
+    global _page, _fields
+    found = cache.get(key)
+    if found is None:
+        saved = _page, _fields
+        _page, _fields = set(), set()
+        try:
+            value = make()
+            found = cache[key] = (value, frozenset(_page), frozenset(_fields))
+        finally:
+            _page, _fields = saved
+    value, reads, fields = found
+    if _recording:
+        (_outside if _page is None else _page).update(reads)
+        _fields.update(fields)
+    return value
+
+
 def _linking(original: Any) -> Any:
     """Prose.html, noting a body's name links as a read of that body's names: which names it
     links depends only on the names that occur in it, not on all the others (names_changed)."""
@@ -285,7 +307,10 @@ def names_in(body: str, names: set[str]) -> bool:
 def recording(site: Any) -> Iterator[None]:
     """While rendering: reads of entities' bodies and front-matter fields are noted, and
     entities know their tokens. Set up before worker processes fork, so they inherit it."""
-    global _tokens, _owners, _bodies
+    global _tokens, _owners, _bodies, _recording
+    _outside.clear()  # nothing from before counts
+    _outside_fields.clear()
+    _recording = True
     _tokens = {id(e): token(e) for e in entities(site)}
     _owners = {id(vars(e)["meta"]): _tokens[id(e)] for e in entities(site)}
     _bodies = {id(vars(e)["body"]): _tokens[id(e)] for e in entities(site) if "body" in vars(e)}
@@ -311,6 +336,7 @@ def recording(site: Any) -> Iterator[None]:
             else:
                 setattr(cls, name, before)
         _tokens, _owners, _bodies = {}, {}, {}
+        _recording = False
 
 
 @contextlib.contextmanager

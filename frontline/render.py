@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
-from . import discovery, navigation
+from . import deps, discovery, navigation
 from .charts import Datum
 from .charts import charts as draw_charts
 from .email import body_text, inline_email, wrap
@@ -302,13 +302,11 @@ def renderer(
         def card(profile: Profile, heading: str = "h3", _root: str = root, _url=url, _portrait=portrait) -> Markup:
             # Looked up on every call, not only when the card is made: a page's reads of the site
             # are what an incremental build keys it by, and every page showing the card shows this.
+            # (deps.remembered notes again, on each page that reuses the card, every field of the
+            # person and organization that making it read.)
             org = site.organization_of[profile.meta.organization]
-            key = (profile.slug, heading, _root)
-            found = cards.get(key)
-            if found is None:
-                values = {"profile": profile, "org": org, "heading": heading, "url": _url, "portrait": _portrait}
-                found = cards[key] = Markup(card_template.render(values))
-            return found
+            values = {"profile": profile, "org": org, "heading": heading, "url": _url, "portrait": _portrait}
+            return deps.remembered(cards, (profile.slug, heading, _root), lambda: Markup(card_template.render(values)))
 
         about = page.item if page.item is not None else page.path
         canonical = site.config.base_url + pretty_url(page.path)
