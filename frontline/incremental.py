@@ -206,8 +206,7 @@ def _render_all(
     # Forked workers inherit the site, templates and renderer; only page indices and reads travel.
     _worker = (todo, render_page, fresh)
     try:
-        size = max(8, len(todo) // (workers * 8))
-        chunks = [range(i, min(i + size, len(todo))) for i in range(0, len(todo), size)]
+        chunks = _chunks(todo, workers)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = []
             for done in pool.imap_unordered(_render_chunk, chunks):
@@ -219,7 +218,21 @@ def _render_all(
         _worker = None
 
 
-def _render_chunk(indices: range) -> list:
+def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
+    """Page indices in chunks for the workers: pages made from many things (indexes, the email
+    editions: tens to hundreds of ms each) first, then chunks that shrink as the work runs out,
+    so that the workers finish together instead of one waiting for the other's last chunk."""
+    order = sorted(range(len(todo)), key=lambda i: todo[i].item is not None)
+    chunks = []
+    start = 0
+    while start < len(order):
+        size = max(8, (len(order) - start) // (workers * 4))
+        chunks.append(order[start : start + size])
+        start += size
+    return chunks
+
+
+def _render_chunk(indices: list[int]) -> list:
     assert _worker is not None
     todo, render_page, fresh = _worker
     try:

@@ -105,20 +105,40 @@ class Site:
         return tuple(p for p in self._profiles_by_org.get(profile.meta.organization, ()) if p is not profile)
 
     def neighbours(self, profile: Profile) -> tuple[Profile, ...]:
-        """Others sent to the same town or place, or working in the same department."""
+        """Others sent to the same town or place, or working in the same department, most related first."""
         # Looked up by town, place and department, not by scanning every profile for every profile.
         here, dept = profile.meta.sent_to, profile.meta.department
         index, position = self._near_index
         near: dict[int, Profile] = {}
+        shared: dict[int, int] = {}  # how many of town, place and department each one shares
         for key in (("town", here.town if here else None), ("place", here.place if here else None), ("dept", dept)):
             if key[1]:
-                near.update((id(p), p) for p in index[key] if p is not profile)
-        return tuple(sorted(near.values(), key=lambda p: position[id(p)]))
+                for p in index[key]:
+                    if p is not profile:
+                        near[id(p)] = p
+                        shared[id(p)] = shared.get(id(p), 0) + 1
+        # Most related first: more in common, then the same organization, then site order.
+        org = profile.meta.organization
+
+        def closeness(p: Profile) -> tuple[int, bool, int]:
+            return (-shared[id(p)], p.meta.organization != org, position[id(p)])
+
+        return tuple(sorted(near.values(), key=closeness))
 
     def other_colleagues(self, profile: Profile) -> tuple[Profile, ...]:
         """Colleagues in the same union who are not already among the neighbours."""
         near = self.neighbours(profile)
         return tuple(p for p in self.colleagues(profile) if p not in near)
+
+    def town_anchor(self, town: str) -> str | None:
+        """The fragment of a town's section on the places index (places/index.html#...)."""
+        return self._town_anchors.get(town)
+
+    @cached_property
+    def _town_anchors(self) -> dict[str, str]:
+        from .navigation import places  # navigation builds on Site: imported when first needed
+
+        return {group.name: group.anchor for group in places(self)}
 
     def mentions_by_edition(self, slug: str) -> tuple[tuple[Edition, tuple[Mention, ...]], ...]:
         """A person's report mentions grouped under the editions that carry the reports, newest first."""

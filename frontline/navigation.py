@@ -127,6 +127,42 @@ def pager(site: Site, about: object) -> Pager | None:
     return None
 
 
+RELATED_CARDS = 12  # cards in each list of people a profile page suggests; the rest are a link away
+
+
+@dataclass(frozen=True)
+class Related:
+    """Whom a profile page suggests, in two lists of a dozen cards at most, and where the rest are."""
+
+    near: tuple[Profile, ...]  # sent to the same town or place, or in the same department
+    near_hidden: int  # how many more of those there are
+    town: str | None  # the places index section listing everyone sent where this person was
+    town_anchor: str | None
+    colleagues: tuple[Profile, ...]  # the rest of the organization, not already shown above
+    colleagues_hidden: int
+    members: int  # everyone in the organization: what its page lists
+
+
+def related(site: Site, profile: Profile, shown: int = RELATED_CARDS) -> Related:
+    """A profile page's suggestions: the people most related to this one first (Site.neighbours),
+    then colleagues in the same organization; each list cut at `shown` cards."""
+    near = site.neighbours(profile)
+    on_page = {id(p) for p in near[:shown]}
+    everyone = site.colleagues(profile)
+    others = tuple(p for p in everyone if id(p) not in on_page)
+    sent = profile.meta.sent_to
+    town = (sent.town or UNKNOWN_TOWN) if sent else None
+    return Related(
+        near=near[:shown],
+        near_hidden=max(0, len(near) - shown),
+        town=town,
+        town_anchor=site.town_anchor(town) if town else None,
+        colleagues=others[:shown],
+        colleagues_hidden=max(0, len(others) - shown),
+        members=len(everyone) + 1,
+    )
+
+
 def places(site: Site) -> tuple[PlaceGroup, ...]:
     """People by the 镇/街道 they were sent to, then by 村/社区; a place given without its town
     goes under 其他地点 rather than guessing the town."""

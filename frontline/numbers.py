@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from babel import Locale
@@ -15,7 +16,17 @@ LOCALE = Locale.parse("zh_CN")
 
 def format_number(value: Decimal | int) -> str:
     """万/亿 where the value is a round multiple (as Chinese newspapers write it), digits otherwise."""
-    value = Decimal(value)
+    if type(value) in (Decimal, int):  # Babel takes ~40 us a number; a site repeats its figures
+        return _format_exactly(str(value))  # str() of a Decimal or int gives back the same Decimal
+    return _format(Decimal(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _format_exactly(text: str) -> str:
+    return _format(Decimal(text))
+
+
+def _format(value: Decimal) -> str:
     if value >= 10000:
         compact = format_compact_decimal(value, locale=LOCALE, fraction_digits=2)
         if _compact_is_exact(compact, value):

@@ -6,6 +6,7 @@ page it appears on, so the site works from file:// and below any path on a serve
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 from collections.abc import Callable, Iterable
@@ -322,6 +323,7 @@ def renderer(
             "chart": chart,
             "portrait": portrait,
             "card": card,
+            "related_people": functools.partial(navigation.related, site),
             "plain": plain,
             "wrap": wrap,
             "pull_quotes": quotes_of,

@@ -124,3 +124,48 @@ def test_profile_suggests_colleagues_at_the_same_place_first(real_site: Path):
     assert ">朱晨莹</a>" in section(
         (real_site / "output/profiles/wang-yan/index.html").read_text(), "同一地点或部门的同事"
     )
+
+
+def crowded_site(tmp_path: Path) -> Path:
+    """31 people in one union: 施剑, 赵明 (sent to 榆垓镇南黑垓村), 15 more sent to 榆垓镇 (杨明,
+    the last of them, to 南黑垓村 as well) and 14 who stayed at their desks."""
+    surnames = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕曹严华金喻陶范谢"  # no two alike in pinyin
+    files = {}
+    for i, surname in enumerate(surnames):
+        sent = ""
+        if i < 16:
+            place = "\n  place: 南黑垓村" if i in (0, 15) else ""
+            sent = f"sent_to:\n  town: 榆垓镇{place}\n"
+        files[f"content/profiles/p{i:02d}.md"] = (
+            f"---\nname: {surname}明\norganization: daxing\nrole: 干事\n{sent}---\n在社区值守。\n"
+        )
+    return make_site(tmp_path, files)
+
+
+def cards(html: str) -> list[str]:
+    return re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a></h3>', html)
+
+
+def test_profile_shows_a_dozen_cards_a_list_most_related_first_and_links_to_the_rest(tmp_path: Path, capsys):
+    root = crowded_site(tmp_path)
+    assert run(root, capsys=capsys).code == 0
+    html = (root / "output/profiles/zhao-ming/index.html").read_text()
+    near = section(html, "同一地点或部门的同事")
+    # 杨明 shares the town and the village, the others only the town: first, then in pinyin order.
+    assert [name[0] for name in cards(near)] == list("杨陈褚冯韩蒋李钱沈孙王卫")
+    assert "另有 3 位未列出。" in text(near)
+    assert links(near)["查看下沉到榆垓镇的全部干部"] == "../../places/index.html#yu-gai-zhen"
+    assert 'id="yu-gai-zhen"' in (root / "output/places/index.html").read_text()
+
+    rest = section(html, "区总工会的同事")
+    shown = cards(rest)
+    assert len(shown) == 12 and not set(shown) & set(cards(near))  # 30 others, 12 of them shown above
+    assert links(rest)["查看区总工会全部 31 位工会干部"] == "../../organizations/daxing/index.html#people-title"
+    org = (root / "output/organizations/daxing/index.html").read_text()
+    assert 'id="people-title"' in org and len(cards(section(org, "工会干部"))) == 31
+
+
+def test_short_lists_of_colleagues_have_no_link_to_the_rest(real_site: Path):
+    for page in (real_site / "output/profiles").glob("*/index.html"):
+        html = page.read_text()
+        assert "未列出" not in html and "#people-title" not in html, page
