@@ -4,6 +4,7 @@ next, mentions grouped by edition, and colleagues at the same place."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from tests.conftest import make_site, run
@@ -169,3 +170,25 @@ def test_short_lists_of_colleagues_have_no_link_to_the_rest(real_site: Path):
     for page in (real_site / "output/profiles").glob("*/index.html"):
         html = page.read_text()
         assert "未列出" not in html and "#people-title" not in html, page
+
+
+def test_moving_a_person_left_off_the_list_updates_the_count_in_an_incremental_build(tmp_path: Path, capsys):
+    root = crowded_site(tmp_path / "site")
+    assert run(root, capsys=capsys).code == 0
+    page = root / "output/profiles/zhao-ming/index.html"
+    assert "另有 3 位未列出。" in text(page.read_text())
+    # 吴明 is one of the three left off; moved to another town, they are no longer a neighbour.
+    moved = root / "content/profiles/p05.md"
+    moved.write_text(moved.read_text(encoding="utf-8").replace("town: 榆垓镇", "town: 西红门镇"), encoding="utf-8")
+    extra = "---\nname: 邓明\norganization: daxing\n---\n在机关值守。\n"
+    (root / "content/profiles/p99.md").write_text(extra, encoding="utf-8")
+    assert run(root, capsys=capsys).code == 0
+    html = page.read_text()
+    assert "另有 2 位未列出。" in text(html)
+    assert "查看区总工会全部 32 位工会干部" in html
+
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("output", ".frontline-cache"))
+    assert run(clean, capsys=capsys).code == 0
+    built = {p.relative_to(root / "output"): p.read_bytes() for p in (root / "output").rglob("*.html")}
+    assert built == {p.relative_to(clean / "output"): p.read_bytes() for p in (clean / "output").rglob("*.html")}
