@@ -145,6 +145,9 @@ def generate(n: int, seed: int = 8) -> tuple[Sizes, list[Page], dict[str, str]]:
         )
     }
     org_figures: dict[int, list[str]] = {}
+    members: dict[int, list[Person]] = {}  # by organization, in order: one pass, not one per organization
+    for p in persons:
+        members.setdefault(p.org, []).append(p)
     for o in range(size.orgs):
         files[f"content/organizations/org{o:05d}.yaml"] = (
             f"name: 第{o + 1}基层工会联合会\nshort_name: 第{o + 1}工会\ndescription: 虚构的基层工会，编号 {o + 1}。\n"
@@ -162,8 +165,8 @@ def generate(n: int, seed: int = 8) -> tuple[Sizes, list[Page], dict[str, str]]:
                 f"    organization: org{o:05d}",
                 f"    source: 虚构语料中的第{f + 1}个数字。",
             ]
-        for p in persons:
-            if p.org == o and p.figure:
+        for p in members.get(o, []):
+            if p.figure:
                 lines += [
                     f"  - key: {p.figure}",
                     f"    label: {p.name}的党龄",

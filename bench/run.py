@@ -154,18 +154,34 @@ class Tool:
 
 
 class Frontline(Tool):
+    """Frontline's pages (`build --no-search`); the search index is measured on its own (search())."""
+
     name = "frontline"
 
     def clean(self) -> None:
         for name in ("output", ".frontline-cache"):
             shutil.rmtree(self.site / name, ignore_errors=True)
 
-    def command(self) -> list[str]:
-        return [site_python(), str(ROOT / "build.py"), "--root", str(self.site), "build"]
+    def command(self, search: bool = False) -> list[str]:
+        flags = [] if search else ["--no-search"]
+        return [site_python(), str(ROOT / "build.py"), "--root", str(self.site), "build", *flags]
 
-    def build(self) -> Sample:
-        env = dict(os.environ, PYTHONPATH=str(ROOT))  # the frontline package of this checkout
-        return measure(self.command(), self.site, env)
+    def env(self) -> dict[str, str]:
+        return dict(os.environ, PYTHONPATH=str(ROOT))  # the frontline package of this checkout
+
+    def build(self, search: bool = False) -> Sample:
+        return measure(self.command(search), self.site, self.env())
+
+    def search(self) -> Sample:
+        """The build's search step alone (frontline.search, i.e. Pagefind) on the built pages,
+        writing its bundle beside the site so that output/ stays as the build left it."""
+        bundle = self.site.parent / "frontline-search"
+        shutil.rmtree(bundle, ignore_errors=True)
+        try:
+            cmd = [site_python(), "-m", "frontline.search", str(self.site / "output"), str(bundle)]
+            return measure(cmd, self.site, self.env())
+        finally:
+            shutil.rmtree(bundle, ignore_errors=True)
 
 
 class Hugo(Tool):
@@ -215,10 +231,17 @@ def edit_scenarios(site: Path) -> list[tuple[str, Path, str]]:
     ]
 
 
-def run_frontline_rounds(site: Path, line_of) -> None:
+SEARCH = "search index (Pagefind), on its own"
+TOTAL = "cold build + search index (sum of the two lines)"
+FULL_NOTHING = "rebuild, nothing changed (default build, with search index)"
+
+
+def run_frontline_rounds(site: Path, line_of, search: bool = True) -> None:
     tool = Frontline(site)
     tool.clean()
     _record(line_of("frontline", "cold build"), tool.build())
+    if search:
+        _record(line_of("frontline", SEARCH), tool.search())
     _record(line_of("frontline", "rebuild, nothing changed"), tool.build())
     for scenario, path, changed in edit_scenarios(site):
         original = path.read_text(encoding="utf-8")
@@ -228,6 +251,11 @@ def run_frontline_rounds(site: Path, line_of) -> None:
         finally:
             path.write_text(original, encoding="utf-8")
         tool.build()  # back to the unedited site, unmeasured
+    if search:
+        # What `make site` does: the default build, with the index (unmeasured: pages reused, index
+        # made as above), then the same build again with nothing changed.
+        _record(Line("frontline", "default build"), tool.build(search=True))
+        _record(line_of("frontline", FULL_NOTHING), tool.build(search=True))
 
 
 def _record(line: Line, sample: Sample) -> None:
@@ -239,10 +267,12 @@ def _record(line: Line, sample: Sample) -> None:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def bench_size(n: int, tools: tuple[str, ...], repeats: int, work: Path) -> list[Line]:
+def bench_size(n: int, tools: tuple[str, ...], repeats: int, work: Path, search: bool = True) -> list[Line]:
     dest = work / str(n)
     print(f"[N={n}] generating corpus in {dest} …", file=sys.stderr, flush=True)
+    start = time.perf_counter()
     build_corpus(n, dest, ROOT, tools)
+    print(f"[N={n}] corpus written in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
     lines: dict[tuple[str, str], Line] = {}
 
     def line_of(tool: str, scenario: str) -> Line:
@@ -253,12 +283,21 @@ def bench_size(n: int, tools: tuple[str, ...], repeats: int, work: Path) -> list
         for name in order:
             print(f"[N={n}] round {r + 1}/{repeats}: {name}", file=sys.stderr, flush=True)
             if name == "frontline":
-                run_frontline_rounds(dest / name, line_of)
+                run_frontline_rounds(dest / name, line_of, search)
             else:
                 tool = TOOLS[name](dest / name)
                 tool.clean()
                 _record(line_of(name, "cold build"), tool.build())
-    return list(lines.values())
+    found = list(lines.values())
+    cold, index = lines.get(("frontline", "cold build")), lines.get(("frontline", SEARCH))
+    if cold and index:
+        both = Line("frontline", TOTAL)
+        both.samples = [
+            Sample(a.seconds + b.seconds, max(a.peak_mib, b.peak_mib), True)
+            for a, b in zip(cold.samples, index.samples, strict=True)
+        ]
+        found.insert(found.index(index) + 1, both)
+    return found
 
 
 def table(n: int, lines: list[Line]) -> str:
@@ -277,12 +316,29 @@ def table(n: int, lines: list[Line]) -> str:
     return "\n".join(rows)
 
 
+def growth(small: int, large: int, by_size: dict[int, list[Line]]) -> str:
+    """Each line's median time at the larger N over the smaller: linear growth is large / small."""
+    before = {(ln.tool, ln.scenario): ln for ln in by_size[small]}
+    rows = [
+        f"| tool | scenario | {large:,} ÷ {small:,} time ratio | peak MiB {small:,} → {large:,} |",
+        f"|{'---|' * 4}",
+    ]
+    for ln in by_size[large]:
+        old = before.get((ln.tool, ln.scenario))
+        if old is not None:
+            rows.append(
+                f"| {ln.tool} | {ln.scenario} | {ln.median / old.median:.2f}× | {old.peak:.0f} → {ln.peak:.0f} |"
+            )
+    return f"{large:,} ÷ {small:,} time ratio (linear: {large / small:.1f}×)\n\n" + "\n".join(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated page counts")
     parser.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma-separated: frontline,hugo,pelican")
     parser.add_argument("--repeats", type=int, default=3, help="rounds per N (50000 and above: at most 1)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where corpora and outputs go")
+    parser.add_argument("--no-search", action="store_true", help="leave out the search index lines (Pagefind)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     tools = tuple(t for t in args.tools.split(",") if t)
@@ -292,11 +348,22 @@ def main(argv: list[str] | None = None) -> int:
     if set(tools) & {"hugo", "pelican"}:
         ensure_bench_venv()
     print(f"# Build benchmark ({os.cpu_count()} cores; {time.strftime('%Y-%m-%d')})\n", flush=True)
+    print(NOTE + "\n", flush=True)
+    by_size: dict[int, list[Line]] = {}
     for n in sizes:
         repeats = min(args.repeats, 1) if n >= 50_000 else args.repeats
-        lines = bench_size(n, tools, max(1, repeats), args.work)
-        print(table(n, lines) + "\n", flush=True)
+        by_size[n] = bench_size(n, tools, max(1, repeats), args.work, search=not args.no_search)
+        print(table(n, by_size[n]) + "\n", flush=True)
+    if 10_000 in by_size and 50_000 in by_size:
+        print(growth(10_000, 50_000, by_size) + "\n", flush=True)
     return 0
+
+
+NOTE = (
+    "Frontline's lines are `build.py build --no-search` (its pages, as Hugo and Pelican build theirs); "
+    "the search index (Pagefind, which the default build runs after the pages) is its own line, "
+    "then the sum of the two, and a no-change rebuild of the default build."
+)
 
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from .errors import BuildError, display_path, format_problems
-from .pipeline import build, check
-from .scaffold import new
-from .schemas import export
+from .skip import look
+
+# The pipeline (pydantic, Markdown, Jinja2, Babel, pypinyin) is imported only when a command needs
+# it: a build with nothing to do is decided by skip.look() in a fraction of that import's time.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("build", help="生成网站到 output/（默认命令）")
     b.add_argument("--out", type=Path, default=None, help="输出目录，默认 ROOT/output")
     b.add_argument("--drafts", action="store_true", help="包含草稿")
+    b.add_argument("--no-search", action="store_true", help="不生成站内搜索索引（本地快速预览用，发布时不要加）")
     c = sub.add_parser("check", help="只检查内容，不生成网站")
     c.add_argument("--strict", action="store_true", help="有警告也算失败")
     s = sub.add_parser("serve", help="本地预览：保存后自动重新生成并刷新页面（含草稿）")
@@ -41,11 +43,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return serve(root, args.port)
     if args.command == "schemas":
+        from .schemas import export
+
         folder = (args.out or root / "schemas").resolve()
         written = export(folder)
         print(f"已更新 {len(written)} 个 JSON Schema 文件（{display_path(folder, root)}）", file=sys.stderr)
         return 0
     if args.command == "new":
+        from .scaffold import new
+
         options = {k: getattr(args, k) for k in ("slug", "organization", "edition", "number")}
         try:
             path = new(root, args.kind, args.name, **options)
@@ -54,6 +60,16 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"已新建 {display_path(path, root)}：请补全内容，写完后删去 draft: true 一行", file=sys.stderr)
         return 0
+    out = (getattr(args, "out", None) or root / "output").resolve()
+    drafts, search = getattr(args, "drafts", False), not getattr(args, "no_search", False)
+    seen = look(root, out, drafts, search) if args.command != "check" else None
+    if seen is not None and seen.skipped is not None:
+        if seen.skipped.warnings:
+            print(format_problems(seen.skipped.warnings, github), file=sys.stderr)
+        print(f"已生成 {seen.skipped.files} 个文件到 {out}", file=sys.stderr)
+        return 0
+    from .pipeline import build, check
+
     try:
         if args.command == "check":
             result = check(root)
@@ -65,8 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1 if failed else 0
-        out = (getattr(args, "out", None) or root / "output").resolve()
-        result = build(root, out, include_drafts=getattr(args, "drafts", False))
+        result = build(root, out, include_drafts=drafts, search=search, seen=seen)
     except BuildError as exc:
         print(format_problems(exc.problems, github), file=sys.stderr)
         errors = sum(p.severity == "error" for p in exc.problems)

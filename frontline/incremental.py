@@ -45,7 +45,7 @@ import jinja2
 from . import cachefile, deps
 from .deps import Read
 from .errors import BuildError, Problem
-from .history import History, page_source, read_history
+from .history import History, page_source
 from .link import Site
 from .publish import MARKER_TEXT
 from .render import Asset, Page, extras, lookups, pages, renderer, source_of
@@ -56,6 +56,7 @@ CACHE_DIR = ".frontline-cache"
 FORMAT = 4  # bump when the cache's layout or meaning changes
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
+SEARCH_KEY = "search index"  # the key of the search index's files in the page cache
 PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
 
 Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as this build wrote it
@@ -148,7 +149,7 @@ def build_output(
         if in_place is not None:
             in_place.paths = set(keys)
             in_place.fresh = {p.path for p in fresh_files} | {a.path for a in fresh_assets}
-        if not fresh_files and not fresh_assets and _exactly(out, keys):
+        if not fresh_files and not fresh_assets and _exactly(out, keys, previous, search=finish is not None):
             return len(keys)  # nothing changed and output/ is intact: leave it as it is
 
         index: dict[str, Entry] = {}
@@ -168,6 +169,9 @@ def build_output(
                 index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
             for path, found, stat in _render_all(fresh_files, render_page, fresh):
                 index[path] = Entry(keys[path], numbered(found), stat)
+        # The search index (made by finish from the pages, after they are written): each file as left.
+        bundle = _files(out / BUNDLE, SEARCH_BUNDLE)
+        index |= {path: Entry(SEARCH_KEY, NO_READS, _stat(out / path)) for path in bundle}
         current = [(read, known.get(read) or ("" if read[0] == "names" else digests(read))) for read in reads]
         _save_index(cache, out, index, current, entities, names)
     return len(keys)
@@ -358,17 +362,29 @@ def _link(source: Path, target: Path) -> None:
         target.write_bytes(source.read_bytes())
 
 
-def _exactly(out: Path, keys: dict[str, str]) -> bool:
-    """out holds exactly these files (and our marker), nothing more: so it needs no rebuild."""
+def _exactly(out: Path, keys: dict[str, str], previous: dict[str, Entry], search: bool) -> bool:
+    """out holds exactly these files (and our marker), nothing more: so it needs no rebuild.
+
+    The search index is made from the pages after they are written (finish): it is current
+    whenever the pages are, if it is there (only when wanted) exactly as it was written."""
+    found = _files(out)
+    bundle = {f for f in found if f.startswith(SEARCH_BUNDLE)}
+    written = {path for path, entry in previous.items() if entry.key == SEARCH_KEY}
+    if search and (SEARCH_ENTRY not in bundle or bundle != written):
+        return False
+    if bundle and not search:
+        return False
+    if any(_stat(out / path) != previous[path].stat for path in bundle):
+        return False
+    return found - bundle == set(keys) | {MARKER}
+
+
+def _files(top: Path, prefix: str = "") -> set[str]:
     found = set()
-    for folder, _, files in os.walk(out):
-        rel = os.path.relpath(folder, out)
-        found.update(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/") for name in files)
-    # The search index is made from the pages after they are written (finish): it is current
-    # whenever the pages are, as long as it is there at all.
-    if SEARCH_ENTRY in found:
-        found = {f for f in found if not f.startswith(SEARCH_BUNDLE)}
-    return found == set(keys) | {MARKER}
+    for folder, _, files in os.walk(top):
+        rel = os.path.relpath(folder, top).replace(os.sep, "/")
+        found.update(f"{prefix}{name}" if rel == "." else f"{prefix}{rel}/{name}" for name in files)
+    return found
 
 
 def _load_index(cache: Path, out: Path) -> tuple[dict[str, Entry], list[tuple[Read, str]], dict[str, str], dict]:
@@ -390,77 +406,3 @@ def _save_index(
 ) -> None:
     saved = {"format": FORMAT, "out": str(out), "pages": index, "reads": reads, "entities": entities}
     cachefile.write(cache, saved | {"names": names})
-
-
-# --- the whole build skipped when no input changed -------------------------------------------
-
-UNCHANGED = "unchanged.pickle"
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """What a build whose inputs all match the last successful one reports, without running."""
-
-    warnings: list[Problem]
-    files: int
-
-
-def unchanged(root: Path, out: Path, inputs: str) -> Skipped | None:
-    """The last build's warnings and file count if nothing it read has changed since and out is
-    exactly as it left it; else None (and the record is dropped, so a build that dies half-way
-    can never be mistaken for a finished one).
-
-    The inputs are hashed whole, as the page cache's shared key is (Frontline's source, every
-    installed package's version, templates/, static/, every byte under content/, git's dates of
-    content files), so any edit anywhere means a real build. out is checked against the list of
-    every file the last build left there with its inode, size and modification time: a file
-    added, removed or edited by hand (or a new output swapped in) means a real build too."""
-    record = root / CACHE_DIR / UNCHANGED
-    saved = cachefile.read(record)
-    try:
-        record.unlink()
-    except OSError:
-        return None
-    if not isinstance(saved, dict) or saved.get("format") != FORMAT:
-        return None
-    if saved.get("inputs") != inputs or saved.get("manifest") != _manifest(out):
-        return None
-    _save(record, saved)  # still true: keep it for the next build
-    return Skipped(saved["warnings"], saved["files"])
-
-
-def remember_unchanged(root: Path, out: Path, inputs: str, warnings: list[Problem], files: int) -> None:
-    """Record a successful build's inputs (hashed before it read them: an edit made while it ran
-    is a change for the next build) and output, for unchanged() to compare the next build with."""
-    saved = {
-        "format": FORMAT,
-        "inputs": inputs,
-        "manifest": _manifest(out),
-        "warnings": warnings,
-        "files": files,
-    }
-    _save(root / CACHE_DIR / UNCHANGED, saved)
-
-
-def inputs_key(root: Path, out: Path, include_drafts: bool) -> str:
-    """One hash of everything a build reads (pages show git's dates of content files too)."""
-    return _hash(
-        f"{FORMAT} {sys.version} {include_drafts} {out.resolve()}".encode(),
-        _code_fingerprint(),
-        *(_tree_fingerprint(root / name) for name in ("templates", "static", "content")),
-        _fingerprint(read_history(root)),
-    )
-
-
-def _manifest(out: Path) -> dict[str, Stat | None]:
-    found: dict[str, Stat | None] = {}
-    for folder, _, files in os.walk(out):
-        for name in files:
-            path = os.path.join(folder, name)
-            found[os.path.relpath(path, out)] = _stat(Path(path))
-    return found
-
-
-def _save(record: Path, saved: dict) -> None:
-    with contextlib.suppress(OSError):  # the record only saves time: without it the next build runs
-        cachefile.write(record, saved)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,11 +11,12 @@ from .checks import inspect
 from .errors import BuildError, Problem, errors_in
 from .history import History, read_history
 from .images import Portrait, make_portraits, photo_problems
-from .incremental import Written, build_output, inputs_key, remember_unchanged, unchanged
+from .incremental import Written, build_output
 from .link import Site, link
 from .load import DocumentCache, load
 from .render import Asset, assets, load_templates, media, render
 from .search import index as index_search
+from .skip import Look, look, remember
 from .validate import validate
 
 
@@ -65,6 +65,7 @@ def build(
     compiled: jinja2.BytecodeCache | None = None,
     search: bool = True,
     in_place: Written | None = None,
+    seen: Look | None = None,
 ) -> Result:
     """Build the site under root into out; out is replaced only if everything succeeded.
 
@@ -72,16 +73,18 @@ def build(
     compiled templates between builds; both check their sources, so output is the same.
     search=False leaves out the Pagefind index (the preview: indexing every page again after
     each save would take longer than all the rest of the rebuild); in_place updates out where
-    it is, for a private folder whose only reader is the caller (see incremental.build_output)."""
+    it is, for a private folder whose only reader is the caller (see incremental.build_output).
+    seen is skip.look()'s answer when the caller has already asked it (the command line does,
+    before importing the pipeline)."""
     # A build whose inputs all equal the last one's, with out exactly as that build left it, would
     # rebuild the same bytes: skip it, repeating its warnings. (The preview always builds after a
-    # save; FRONTLINE_CRASH_AT is the safety tests' fault injection, which needs a real build.)
-    inputs = None
-    if cache is None and compiled is None and not os.environ.get("FRONTLINE_CRASH_AT"):
-        inputs = inputs_key(root, out, include_drafts)
-        skipped = unchanged(root, out, inputs)
-        if skipped is not None:
-            return Result(None, skipped.warnings, skipped.files)
+    # save.)
+    if cache is None and compiled is None:
+        seen = seen or look(root, out, include_drafts, search)
+        if seen.skipped is not None:
+            return Result(None, seen.skipped.warnings, seen.skipped.files)
+    else:
+        seen = None
     env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled)
     # render() + write(), on every core, reusing what the last build made from unchanged inputs.
     files = build_output(
@@ -95,8 +98,8 @@ def build(
         finish=index_search if search else None,
         in_place=in_place,
     )
-    if inputs is not None:
-        remember_unchanged(root, out, inputs, checked.warnings, files)
+    if seen is not None:
+        remember(root, out, seen, checked.warnings, files)
     return Result(checked.site, checked.warnings, files)
 
 
