@@ -6,9 +6,14 @@ positions, so that later stages can point an editor at the exact line of a bad v
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import functools
+import hashlib
+import importlib.metadata
 import re
 import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ import frontmatter
 import yaml
 from yaml.constructor import SafeConstructor
 
+from . import cachefile
 from .errors import Problem, display_path
 
 # Each folder of content/ holds one kind of document, in one file format.
@@ -62,62 +68,110 @@ class UnreadableError(Exception):
 DocumentCache = dict[Path, tuple[tuple[int, int], "Document"]]
 
 
-def load(root: Path, cache: DocumentCache | None = None) -> tuple[list[Document], list[Problem]]:
-    """Read site.yaml and every content file below root/content, sorted by path."""
+class Parsed:
+    """Documents parsed by earlier builds, each under the digest of the bytes it was parsed from,
+    kept in a signed cache file (cachefile.py) so that a build reparses only the files that
+    changed. Entries are valid for this file's code and the YAML and front-matter libraries."""
+
+    def __init__(self, file: Path):
+        self.file = file
+        saved = cachefile.read(file)
+        ok = isinstance(saved, dict) and saved.get("version") == _parser_version()
+        self.before: dict[str, tuple[bytes, Document]] = saved["documents"] if ok else {}
+        self.now: dict[str, tuple[bytes, Document]] = {}
+
+    def get(self, shown: str, digest: bytes) -> Document | None:
+        hit = self.before.get(shown)
+        if hit is not None and hit[0] == digest:
+            self.now[shown] = hit
+            return hit[1]
+        return None
+
+    def put(self, shown: str, digest: bytes, doc: Document) -> None:
+        self.now[shown] = (digest, doc)
+
+    def save(self) -> None:
+        """Keep what this build parsed (only the files it read) if that differs from what was kept."""
+        if self.now.keys() == self.before.keys() and all(self.now[k][0] == self.before[k][0] for k in self.now):
+            return
+        with contextlib.suppress(OSError):  # a read-only checkout still builds, just without the cache
+            cachefile.write(self.file, {"version": _parser_version(), "documents": self.now})
+
+
+@functools.cache
+def _parser_version() -> str:
+    libraries = f"{yaml.__version__} {importlib.metadata.version('python-frontmatter')} {sys.version}"
+    code = Path(__file__).read_bytes() + libraries.encode()
+    return hashlib.blake2b(code, digest_size=20).hexdigest()
+
+
+def load(
+    root: Path, cache: DocumentCache | None = None, parsed: Parsed | None = None
+) -> tuple[list[Document], list[Problem]]:
+    """Read site.yaml and every content file below root/content, sorted by path.
+
+    cache (the preview's, by modification time) or parsed (a build's, by bytes) spare parsing
+    files that have not changed."""
     content = root / "content"
     docs: list[Document] = []
     problems: list[Problem] = []
     if not content.is_dir():
         return [], [Problem(display_path(content, root), 1, 1, "找不到 content 文件夹")]
-    site = content / "site.yaml"
-    wanted = [(site, "site")]
-    for folder, (kind, suffix) in KINDS.items():
-        for path in sorted((content / folder).glob(f"*{suffix}")):
-            wanted.append((path, kind))
     inside = content.resolve()
-    folders: dict[Path, Path] = {}  # each folder resolved once, not once per file in it
-    for path, kind in wanted:
-        if path.exists() and not _real(path, folders).is_relative_to(inside):
+    site = content / "site.yaml"
+    wanted = [(site, "site", display_path(site, root), True)]
+    for folder, (kind, suffix) in KINDS.items():
+        # Once per folder, not per file (pathlib's and relpath's costs add up over 10,000 files):
+        # where the folder really is, and the path an editor sees.
+        at = content / folder
+        folder_inside = at.resolve().is_relative_to(inside)
+        shown = display_path(at, root)
+        for path in sorted(at.glob(f"*{suffix}"), key=lambda p: p.name):
+            wanted.append((path, kind, f"{shown}/{path.name}", folder_inside))
+    for path, kind, shown, folder_inside in wanted:
+        # A file that is not a symlink is where its folder is.
+        real_inside = path.resolve().is_relative_to(inside) if path.is_symlink() else folder_inside
+        if not real_inside and path.exists():
             # A symlink to /etc/passwd or another checkout must not be published as content.
             message = "这是指向 content/ 之外的符号链接：出于安全考虑不读取，请把文件本身放进 content/"
-            problems.append(Problem(display_path(path, root), 1, 1, message))
+            problems.append(Problem(shown, 1, 1, message))
             continue
         try:
             docs.append(
-                _cached(cache, path, kind, root)
-                if cache is not None
-                else read_document(path, kind, display_path(path, root))
+                _cached(cache, path, kind, shown) if cache is not None else read_document(path, kind, shown, parsed)
             )
         except UnreadableError as exc:
-            problems.append(Problem(display_path(path, root), exc.line, exc.col, exc.message))
+            problems.append(Problem(shown, exc.line, exc.col, exc.message))
     return docs, problems
 
 
-def _real(path: Path, folders: dict[Path, Path]) -> Path:
-    """path.resolve(), with the folder resolved once: a file that is not a symlink is where its folder is."""
-    if path.is_symlink():
-        return path.resolve()
-    if path.parent not in folders:
-        folders[path.parent] = path.parent.resolve()
-    return folders[path.parent] / path.name
-
-
-def _cached(cache: DocumentCache, path: Path, kind: str, root: Path) -> Document:
+def _cached(cache: DocumentCache, path: Path, kind: str, shown: str) -> Document:
     try:
         stat = path.stat()
     except OSError:
-        return read_document(path, kind, display_path(path, root))  # reports the error
+        return read_document(path, kind, shown)  # reports the error
     stamp = (stat.st_mtime_ns, stat.st_size)
     hit = cache.get(path)
     if hit is not None and hit[0] == stamp and hit[1].kind == kind:
         return hit[1]
-    doc = read_document(path, kind, display_path(path, root))
+    doc = read_document(path, kind, shown)
     cache[path] = (stamp, doc)
     return doc
 
 
-def read_document(path: Path, kind: str, shown: str) -> Document:
-    text = _read_text(path)
+def read_document(path: Path, kind: str, shown: str, parsed: Parsed | None = None) -> Document:
+    if parsed is None:
+        return _parse(path, kind, shown, _decode(_read_bytes(path)))
+    raw = _read_bytes(path)
+    digest = hashlib.blake2b(raw, digest_size=20, person=kind.encode()[:16]).digest()
+    doc = parsed.get(shown, digest)
+    if doc is None:
+        doc = _parse(path, kind, shown, _decode(raw))
+        parsed.put(shown, digest, doc)
+    return doc
+
+
+def _parse(path: Path, kind: str, shown: str, text: str) -> Document:
     if path.suffix == ".md":
         return _read_markdown(text, kind, path.stem, shown)
     data, marks = parse_yaml(text, line_offset=0)
@@ -139,7 +193,7 @@ _WHY = {
 }
 
 
-def _read_text(path: Path) -> str:
+def _read_bytes(path: Path) -> bytes:
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
@@ -154,6 +208,10 @@ def _read_text(path: Path) -> str:
         raise UnreadableError(1, 1, f"无法读取文件：{_WHY.get(exc.errno or 0, exc.strerror)}") from None
     if len(raw) > MAX_FILE_BYTES:
         raise UnreadableError(1, 1, f"文件超过 {MAX_FILE_BYTES // 1000} KB 上限，请拆分")
+    return raw
+
+
+def _decode(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8-sig")  # a BOM from Windows editors is harmless: drop it
     except UnicodeDecodeError as exc:

@@ -11,9 +11,9 @@ from .checks import inspect
 from .errors import BuildError, Problem, errors_in
 from .history import History, read_history
 from .images import Portrait, make_portraits, photo_problems
-from .incremental import Written, build_output
+from .incremental import CACHE_DIR, Written, build_output
 from .link import Site, link
-from .load import DocumentCache, load
+from .load import DocumentCache, Parsed, load
 from .render import Asset, assets, load_templates, media, render
 from .search import index as index_search
 from .skip import Look, look, remember
@@ -27,9 +27,16 @@ class Result:
     files: int = 0
 
 
-def check(root: Path, include_drafts: bool = False, cache: DocumentCache | None = None) -> Result:
-    """Validate and link all content without writing anything; raises BuildError."""
-    docs, problems = load(root, cache)
+def check(
+    root: Path, include_drafts: bool = False, cache: DocumentCache | None = None, parsed: Parsed | None = None
+) -> Result:
+    """Validate and link all content without writing anything; raises BuildError.
+
+    Without the preview's cache, documents the last build parsed are taken from the build cache
+    when their file's bytes are the same (load.Parsed); only a successful build updates it."""
+    if cache is None and parsed is None:
+        parsed = Parsed(root / CACHE_DIR / "documents.pickle")
+    docs, problems = load(root, cache, parsed)
     try:
         content, warnings = validate(docs)
     except BuildError as exc:
@@ -85,7 +92,8 @@ def build(
             return Result(None, seen.skipped.warnings, seen.skipped.files)
     else:
         seen = None
-    env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled)
+    parsed = Parsed(root / CACHE_DIR / "documents.pickle") if cache is None else None
+    env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled, parsed)
     # render() + write(), on every core, reusing what the last build made from unchanged inputs.
     files = build_output(
         root,
@@ -98,6 +106,8 @@ def build(
         finish=index_search if search else None,
         in_place=in_place,
     )
+    if parsed is not None:
+        parsed.save()  # after the output: a refused or failed build leaves the site root as it was
     if seen is not None:
         remember(root, out, seen, checked.warnings, files)
     return Result(checked.site, checked.warnings, files)
@@ -108,9 +118,10 @@ def _inputs(
     include_drafts: bool,
     cache: DocumentCache | None = None,
     compiled: jinja2.BytecodeCache | None = None,
+    parsed: Parsed | None = None,
 ) -> tuple[jinja2.Environment, Result, list[Asset], dict[str, Portrait], History]:
     env = load_templates(root, compiled)
-    checked = check(root, include_drafts, cache)
+    checked = check(root, include_drafts, cache, parsed)
     portraits = make_portraits(root, checked.site.profiles)
     static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]
     return env, checked, static, portraits.by_slug, read_history(root)

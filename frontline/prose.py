@@ -12,6 +12,7 @@ GitHub and editors' Markdown previews resolve them: [施剑](../profiles/shi-jia
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -46,15 +47,29 @@ class Shortcode:
     col: int  # 1-based column
 
 
-def _matches(body: str, pattern: re.Pattern[str]) -> Iterator[tuple[re.Match[str], int, int]]:
-    """Each match of pattern in body with its 0-based line and 1-based column."""
+def _matches(body: str, pattern: re.Pattern[str], needle: str) -> Iterator[tuple[re.Match[str], int, int]]:
+    """Each match of pattern in body with its 0-based line and 1-based column; every match of
+    pattern contains needle, so lines without it are not searched."""
+    if needle not in body:
+        return
     for lineno, line in enumerate(body.split("\n")):
-        for match in pattern.finditer(line):
-            yield match, lineno, match.start() + 1
+        if needle in line:
+            for match in pattern.finditer(line):
+                yield match, lineno, match.start() + 1
+
+
+# The checks ask for a body's links and shortcodes more than once per build, and the preview asks
+# again after every save: each body's are remembered (a body is its own key).
+BODIES_REMEMBERED = 1 << 16
 
 
 def find_shortcodes(body: str) -> list[Shortcode]:
-    return [Shortcode(m.group(1), m.group(2), line, col) for m, line, col in _matches(body, SHORTCODE)]
+    return list(_shortcodes(body))
+
+
+@functools.lru_cache(maxsize=BODIES_REMEMBERED)
+def _shortcodes(body: str) -> tuple[Shortcode, ...]:
+    return tuple(Shortcode(m.group(1), m.group(2), line, col) for m, line, col in _matches(body, SHORTCODE, "{{"))
 
 
 # An inline link or image: [text](target "title") or ![alt](target). Reference-style links are
@@ -73,7 +88,14 @@ class LinkRef:
 
 
 def find_links(body: str) -> list[LinkRef]:
-    return [LinkRef(bool(m.group(1)), m.group(2), m.group(3), line, col) for m, line, col in _matches(body, LINK)]
+    return list(_links(body))
+
+
+@functools.lru_cache(maxsize=BODIES_REMEMBERED)
+def _links(body: str) -> tuple[LinkRef, ...]:
+    return tuple(
+        LinkRef(bool(m.group(1)), m.group(2), m.group(3), line, col) for m, line, col in _matches(body, LINK, "](")
+    )
 
 
 def resolve_link(source: str, href: str) -> tuple[str, str] | None:

@@ -9,6 +9,7 @@ so that whatever the line scanner misses still never reaches a page.
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 import re
@@ -129,9 +130,14 @@ def check_body(path: str, first_line: int, body: str, page_dir: str) -> list[Pro
     (e.g. articles/report), against which relative URLs in raw HTML are resolved (Markdown
     links are relative to the source file and are checked by checks.check_links).
     """
+    return list(_body_problems(path, first_line, body, page_dir))
+
+
+@functools.lru_cache(maxsize=1 << 16)  # the preview checks every body again after each save
+def _body_problems(path: str, first_line: int, body: str, page_dir: str) -> tuple[Problem, ...]:
     problems: list[Problem] = []
     if not any(trigger in body for trigger in _TRIGGERS):
-        return problems
+        return ()
     fences = "```" in body or "~~~" in body
     fenced = False
     for offset, raw in enumerate(body.split("\n")):
@@ -145,7 +151,7 @@ def check_body(path: str, first_line: int, body: str, page_dir: str) -> list[Pro
         # Blank out code spans, keeping columns: `<script>` in backticks is shown, not run.
         text = _CODE_SPAN.sub(lambda m: " " * len(m.group()), raw)
         problems += _line_problems(path, first_line + offset, text, page_dir)
-    return problems
+    return tuple(problems)
 
 
 def _line_problems(path: str, line: int, text: str, page_dir: str) -> list[Problem]:

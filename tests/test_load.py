@@ -53,3 +53,25 @@ def test_markdown_without_front_matter(tmp_path: Path):
     _, problems = load(root)
     assert {p.path: p.line for p in problems} == {"content/profiles/x.md": 1, "content/profiles/y.md": 1}
     assert all("---" in p.message for p in problems)
+
+
+def test_a_build_reparses_only_files_whose_bytes_changed(tmp_path: Path, monkeypatch):
+    from frontline import load as stage
+    from frontline.pipeline import build, check
+
+    root = make_site(tmp_path)
+    parsed: list[str] = []
+    real_parse = stage._parse
+    monkeypatch.setattr(stage, "_parse", lambda path, *rest: parsed.append(path.name) or real_parse(path, *rest))
+    first = build(root, root / "output", search=False)
+    assert "shi-jian.md" in parsed and len(parsed) == len(load(root)[0])
+    parsed.clear()
+    profile = root / "content/profiles/shi-jian.md"
+    profile.write_text(profile.read_text("utf-8").replace("主动请缨", "到一线"), "utf-8")
+    (root / "content/articles/report.md").touch()  # a newer time alone is no change
+    second = check(root)  # reads what the build kept
+    assert parsed == ["shi-jian.md"]
+    assert second.warnings == first.warnings
+    assert next(p for p in second.site.profiles if p.slug == "shi-jian").body.startswith("施剑到一线")
+    # what came from the cache is what parsing the files again gives
+    assert load(root, parsed=stage.Parsed(root / ".frontline-cache/documents.pickle"))[0] == load(root)[0]
