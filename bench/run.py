@@ -236,14 +236,14 @@ TOTAL = "cold build + search index (sum of the two lines)"
 FULL_NOTHING = "rebuild, nothing changed (default build, with search index)"
 
 
-def run_frontline_rounds(site: Path, line_of, search: bool = True) -> None:
+def run_frontline_rounds(site: Path, line_of, search: bool = True, edits: bool = True) -> None:
     tool = Frontline(site)
     tool.clean()
     _record(line_of("frontline", "cold build"), tool.build())
     if search:
         _record(line_of("frontline", SEARCH), tool.search())
     _record(line_of("frontline", "rebuild, nothing changed"), tool.build())
-    for scenario, path, changed in edit_scenarios(site):
+    for scenario, path, changed in edit_scenarios(site) if edits else []:
         original = path.read_text(encoding="utf-8")
         path.write_text(changed, encoding="utf-8")
         try:
@@ -267,7 +267,9 @@ def _record(line: Line, sample: Sample) -> None:
 # --- the run ---------------------------------------------------------------------------------
 
 
-def bench_size(n: int, tools: tuple[str, ...], repeats: int, work: Path, search: bool = True) -> list[Line]:
+def bench_size(
+    n: int, tools: tuple[str, ...], repeats: int, work: Path, search: bool = True, edits: bool = True
+) -> list[Line]:
     dest = work / str(n)
     print(f"[N={n}] generating corpus in {dest} …", file=sys.stderr, flush=True)
     start = time.perf_counter()
@@ -283,7 +285,7 @@ def bench_size(n: int, tools: tuple[str, ...], repeats: int, work: Path, search:
         for name in order:
             print(f"[N={n}] round {r + 1}/{repeats}: {name}", file=sys.stderr, flush=True)
             if name == "frontline":
-                run_frontline_rounds(dest / name, line_of, search)
+                run_frontline_rounds(dest / name, line_of, search, edits)
             else:
                 tool = TOOLS[name](dest / name)
                 tool.clean()
@@ -339,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="rounds per N (50000 and above: at most 1)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where corpora and outputs go")
     parser.add_argument("--no-search", action="store_true", help="leave out the search index lines (Pagefind)")
+    parser.add_argument("--no-edits", action="store_true", help="leave out the rebuilds after an edit")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     tools = tuple(t for t in args.tools.split(",") if t)
@@ -352,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     by_size: dict[int, list[Line]] = {}
     for n in sizes:
         repeats = min(args.repeats, 1) if n >= 50_000 else args.repeats
-        by_size[n] = bench_size(n, tools, max(1, repeats), args.work, search=not args.no_search)
+        by_size[n] = bench_size(n, tools, max(1, repeats), args.work, not args.no_search, not args.no_edits)
         print(table(n, by_size[n]) + "\n", flush=True)
     if 10_000 in by_size and 50_000 in by_size:
         print(growth(10_000, 50_000, by_size) + "\n", flush=True)

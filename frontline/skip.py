@@ -186,13 +186,15 @@ def _verify(top: Path, old: Tree, probe: tuple[int, int], hash_files: bool = Tru
     anything was added, removed or edited. Without hash_files (the output) a changed stat of a
     file is a change."""
     base = str(top)
-    get, fields = os.stat, _fields
+    prefix = os.path.join(base, "")
+    get, fields, missing = os.stat, _fields, (0,) * FIELDS
     fresh = array("q")
-    for rel in old.paths:
+    add = fresh.extend
+    for rel in old.paths:  # the hot loop: one stat per file and folder, nothing else
         try:
-            fresh.extend(fields(get(os.path.join(base, rel) if rel else base)))
+            add(fields(get(prefix + rel if rel else base)))
         except (OSError, ValueError):
-            fresh.extend((0,) * FIELDS)
+            add(missing)
     if fresh == old.stats and not old.racy:
         return old
     check = set(old.racy)

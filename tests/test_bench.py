@@ -27,10 +27,20 @@ def test_corpus_is_deterministic_and_names_are_distinct():
 def test_smoke_run_builds_the_corpus_and_prints_the_table(tmp_path, capsys):
     assert run.main(["--sizes", "200", "--tools", "frontline", "--repeats", "1", "--work", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
-    for scenario in ("cold build", "rebuild, nothing changed", "rebuild, one profile body edited"):
+    for scenario in (
+        "cold build",
+        "search index (Pagefind), on its own",
+        "cold build + search index (sum of the two lines)",
+        "rebuild, nothing changed",
+        "rebuild, one profile body edited",
+        "rebuild, nothing changed (default build, with search index)",
+    ):
         assert f"| 200 | frontline | {scenario} |" in printed
     site = tmp_path / "200" / "frontline"
     assert (site / "output" / "profiles" / "p000001" / "index.html").is_file()
+    # the last build was the default one: the site has its search index; the measured one left nothing behind
+    assert (site / "output" / "pagefind" / "pagefind-entry.json").is_file()
+    assert not (tmp_path / "200" / "frontline-search").exists()
     assert (site / "output" / "articles" / "r000000" / "index.html").is_file()
     # the edited files were put back: the corpus on disk is again exactly the generated one
     _, pages, _ = corpus.generate(200)
