@@ -53,7 +53,7 @@ from .search import BUNDLE
 from .write import MARKER, fresh_output, put
 
 CACHE_DIR = ".frontline-cache"
-FORMAT = 4  # bump when the cache's layout or meaning changes
+FORMAT = 5  # bump when the cache's layout or meaning changes
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 SEARCH_KEY = "search index"  # the key of the search index's files in the page cache
@@ -108,13 +108,14 @@ def build_output(
     # written like assets, only when their bytes changed.
     made = [Asset(path, text.encode("utf-8")) for path, text in extras(site, [p.path for p in all_pages]).items()]
     tables = lookups(site, static)
-    digests = deps.Digests(site, tables)
+    digests = deps.Digests(site, tables | {"portraits": portraits or {}})
     with deps.recording(site):
         # Pages see the site through deps.Tracked, which notes what each one reads.
         wrapped = {name: deps.Table(name, table) for name, table in tables.items()}
-        render_page = renderer(deps.Tracked(site), env, static, portraits, history, wrapped, site.known_names)
+        seen = deps.Table("portraits", portraits or {})
+        render_page = renderer(deps.Tracked(site), env, static, seen, history, wrapped, site.known_names)
         everywhere = sorted(deps.outside(), key=repr)  # read while making the renderer: every page's
-        shared = _shared_key(root, site, static, portraits, [(r, digests(r)) for r in everywhere])
+        shared = _shared_key(root, site, [(r, digests(r)) for r in everywhere])
         keys = {page.path: _hash(shared, _page_key(page, site, history, digests)) for page in all_pages}
         keys |= {a.path: _hash(b"asset", a.data) for a in static + made}
         # A read of an entity's fields or body can only change with the entity: only those of
@@ -260,18 +261,15 @@ def _render_chunk_with(
 # --- keys ----------------------------------------------------------------------------------------
 
 
-def _shared_key(
-    root: Path, site: Site, static: list[Asset], portraits: dict | None, everywhere: list[tuple[Read, str]]
-) -> bytes:
-    """What every page depends on: Frontline's code, the templates, the static files (portraits
-    among them), the site config, and whatever was read of the site outside any page."""
+def _shared_key(root: Path, site: Site, everywhere: list[tuple[Read, str]]) -> bytes:
+    """What every page depends on: Frontline's code, the templates, the site config, and
+    whatever was read of the site outside any page. (Static files, media and portraits are
+    looked up by name, each look-up a read of the page that makes it.)"""
     h = hashlib.blake2b(digest_size=20)
     for part in (
         f"{FORMAT} {sys.version}".encode(),
         _code_fingerprint(),
         _tree_fingerprint(root / "templates"),
-        _fingerprint([(a.path, _hash(a.data)) for a in static]),
-        _fingerprint(portraits or {}),
         repr(site.config).encode(),
         _fingerprint(everywhere),
     ):

@@ -221,6 +221,8 @@ def lookups(site: Site, static: list[Asset]) -> dict[str, Any]:
         "articles_by_org": _grouped(site.articles, org_ids),
         "people": {name: path_of(p) for name, p in site.linked_names.items()},
         "link_targets": link_targets(site, static),
+        # asset('style.css') -> static/style.1a2b3c4d.css: the fingerprinted path of a file
+        "assets": {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static},
     }
 
 
@@ -237,9 +239,9 @@ def renderer(
     cached build (frontline/incremental.py), so both make the same bytes. tables and known
     are lookups(site, static) and site.known_names, given when site is a tracked view of it."""
     history = history or History()
-    portraits = portraits or {}
-    asset_urls = {a.path.split("/", 1)[1].rsplit(".", 2)[0] + "." + a.path.rsplit(".", 1)[1]: a.path for a in static}
+    portraits = portraits if portraits is not None else {}  # (an empty tracked table is still tracked)
     tables = tables if tables is not None else lookups(site, static)
+    asset_urls = tables["assets"]
     figures_by_org = tables["figures_by_org"]
     profiles_by_org = tables["profiles_by_org"]
     articles_by_org = tables["articles_by_org"]

@@ -18,6 +18,7 @@ import pytest
 from frontline.incremental import CACHE_DIR
 from frontline.write import MARKER
 from tests.conftest import REPO, run
+from tests.test_images import photo_bytes
 
 
 def _site(root: Path) -> Path:
@@ -128,6 +129,14 @@ def site_description(root: Path) -> str:
     return "描述改动测试·"
 
 
+def photo_added(root: Path) -> str:
+    # A made-up test picture (tests/test_images.py), never a real photo.
+    (root / "content/photos").mkdir(exist_ok=True)
+    (root / "content/photos/wang-shuang.jpg").write_bytes(photo_bytes((600, 800)))
+    _edit(root / "content/profiles/wang-shuang.md", "name: 王霜\n", "name: 王霜\nphoto: photos/wang-shuang.jpg\n")
+    return "wang-shuang-"
+
+
 EDITS: list[Callable[[Path], str]] = [
     profile_body,
     front_matter,
@@ -144,6 +153,7 @@ EDITS: list[Callable[[Path], str]] = [
     mention_removed,
     made_draft,
     site_description,
+    photo_added,
 ]
 
 
@@ -258,6 +268,14 @@ def test_a_new_profile_rewrites_the_pages_that_name_them_not_every_body(tmp_path
     assert "articles/daxing-jixianfeng/index.html" in changed  # names him: now a link
     assert "articles/jingkaiqu-gong-liliang/index.html" not in changed  # does not
     assert "profiles/wang-yan/index.html" not in changed  # another organization, no mention
+
+
+def test_a_new_photo_rewrites_the_pages_that_show_that_person(tmp_path: Path):
+    changed = _rewritten(_site(tmp_path / "site"), photo_added)
+    assert "profiles/wang-shuang/index.html" in changed
+    assert "profiles/wang-yan/index.html" in changed  # her card, now with the photo
+    assert "profiles/shi-jian/index.html" not in changed
+    assert "articles/daxing-jixianfeng/index.html" not in changed
 
 
 def test_a_body_edit_rewrites_only_the_pages_that_show_it(tmp_path: Path):
