@@ -4,25 +4,25 @@ Correctness first: a page is reused only when everything it could show is unchan
 incremental build is byte-identical to a clean one (tests/test_incremental.py checks each kind
 of edit). What a page could show is split in two:
 
-- a key shared by all pages, hashing every input that is not a body: Frontline's own source and
-  every installed package's version, every file under templates/, the static assets and
-  portraits, every file under content/ with the Markdown bodies cut out (so every front-matter
-  field, figure, organization, edition and the site config), and the linked Site's own tables
-  (mentions, who is named where, which figures each page cites, the order of every list).
-  Anything added to those later is covered without touching this module;
-- the bodies the page actually read while it was rendered last time: templates reach a body
-  through `x.body`, which is recorded, so a profile's page depends on its own body only and an
-  edited body re-renders just the pages that show it.
+- its key: a part all pages share (Frontline's own source and every installed package's
+  version, every file under templates/, the site config, and anything read of the site while
+  no page was being rendered) and the page's own (path, template, context, and what its footer
+  says of its source file: git's date, the edit link);
+- what it read of the site while it was rendered last time (frontline/deps.py): each field of
+  front matter, each body, each entry of the site's derived tables, each method's result. The
+  cache keeps every read with its hash; the next build evaluates each again on the new site,
+  and a page that made a read whose hash changed is rendered again.
 
-The Markdown bodies are most of the bytes and most of the time, so that split is what makes
-editing a profile cheap; a front-matter edit re-renders every page (in parallel).
+So a profile's body edit re-renders its page, a role edit the pages that show that role (its
+page, colleagues' and neighbours' cards, indexes), a figure edit the pages that show the
+figure, including a sentence quoted from a report that cites it.
 
 Pages to render are spread over worker processes (forked, so the site model is shared, never
 pickled) in chunks; each worker writes its pages into the fresh output directory itself and
-returns only digests, so memory stays bounded by the site model, not the rendered pages.
-Pages that are reused are hard-linked from the previous output into the fresh directory (on
-these disks overwriting a file costs several times a new link), and when nothing at all changed
-the output is left exactly as it is.
+returns only what the pages read, so memory stays bounded by the site model, not the rendered
+pages. Pages that are reused are hard-linked from the previous output into the fresh directory
+(on these disks overwriting a file costs several times a new link), and when nothing at all
+changed the output is left exactly as it is.
 """
 
 from __future__ import annotations
