@@ -111,6 +111,9 @@ def test_sigkill_without_rename_exchange_loses_nothing(built, step: str):
 
 def test_sigkill_after_random_delays_keeps_a_whole_site(built):
     root, old, new = built
+    # Timed on the kind of build killed below (one profile edited, so incremental), which is
+    # much quicker than a first one: the delays must span it.
+    write_files(root, {"content/profiles/shi-jian.md": "---\nname: 施剑\norganization: daxing\n---\n计时版。\n"})
     start = time.monotonic()
     proc = build_subprocess(root)
     proc.communicate(timeout=60)
