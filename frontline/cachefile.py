@@ -68,5 +68,7 @@ def write(path: Path, value: Any) -> None:
     mac = hmac.new(_key(), body, hashlib.sha256).digest()
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}")
-    temp.write_bytes(mac + body)
+    with temp.open("wb") as fh:  # not mac + body: that would copy a large cache once more
+        fh.write(mac)
+        fh.write(body)
     os.replace(temp, path)

@@ -57,7 +57,8 @@ Read = tuple  # one of the descriptions above: plain, hashable, picklable
 ENTITIES = (Organization, Edition, Article, Profile, Figure)
 WITH_BODY = (Article, Profile)
 META_CLASSES: tuple[type[BaseModel], ...] = (OrganizationMeta, EditionMeta, ArticleMeta, ProfileMeta, FigureMeta)
-MISSING = "\x00missing"
+MISSING = "\x00missing"  # a key a table lacks (as a value); its hash is MISSING_HASH
+MISSING_HASH = b"\x00missing"
 UNKNOWN = ("unknown",)  # a read that can never be checked: its page is always re-rendered
 # Ways to read a front matter whole rather than field by field.
 WHOLE = ("__iter__", "__repr__", "__str__", "__eq__", "model_dump", "model_dump_json")
@@ -391,18 +392,26 @@ class Digests:
         self.tables |= tables
         self.tokens = {id(e): token(e) for e in entities(site)}
         self.by_token = {t: e for e in entities(site) if (t := self.tokens[id(e)])}
-        self.memo: dict[Read, str] = {}
+        self.memo: dict[Read, bytes] = {}
         # What a read this build cannot evaluate again hashes to: never equal to any other build's.
-        self.never = "\x00never " + os.urandom(8).hex()
+        self.never = b"\x00never " + os.urandom(8)
 
-    def __call__(self, read: Read) -> str:
+    def __call__(self, read: Read) -> bytes:
         found = self.memo.get(read)
         if found is None:
             with _unrecorded():
                 found = self.memo[read] = self._evaluate(read)
         return found
 
-    def entity_digests(self) -> dict[str, str]:
+    def once(self, read: Read) -> bytes:
+        """The read's hash, not kept for later (each read is numbered once)."""
+        found = self.memo.get(read)
+        if found is None:
+            with _unrecorded():
+                found = self._evaluate(read)
+        return found
+
+    def entity_digests(self) -> dict[str, bytes]:
         """Each entity's identity, whole front matter and body, hashed: a read of fields or of
         the body of an entity whose hash is unchanged needs no evaluating."""
         found = {}
@@ -411,22 +420,22 @@ class Digests:
             found[t] = _hash(text.encode("utf-8", "surrogatepass"))
         return found
 
-    def _evaluate(self, read: Read) -> str:
+    def _evaluate(self, read: Read) -> bytes:
         kind = read[0]
         if kind == "fields":
             entity = self.by_token.get(read[1])
-            return MISSING if entity is None else _hash(_fields_text(vars(entity)["meta"], read[2]).encode())
+            return MISSING_HASH if entity is None else _hash(_fields_text(vars(entity)["meta"], read[2]).encode())
         if kind == "body":
             entity = self.by_token.get(read[1])
-            return MISSING if entity is None else _hash(vars(entity)["body"].encode("utf-8", "surrogatepass"))
+            return MISSING_HASH if entity is None else _hash(vars(entity)["body"].encode("utf-8", "surrogatepass"))
         if kind == "attr":
             return self.hash(getattr(self.site, read[1]))
         if kind == "key":
             table = self.tables.get(read[1])
-            return MISSING if table is None else self.hash(table.get(read[2], MISSING))
+            return MISSING_HASH if table is None else self.hash(table.get(read[2], MISSING))
         if kind == "all":
             table = self.tables.get(read[1])
-            return MISSING if table is None else self.hash(self._whole_table(read[1], table))
+            return MISSING_HASH if table is None else self.hash(self._whole_table(read[1], table))
         if kind == "call":
             args = []
             for arg in read[2]:
@@ -437,7 +446,7 @@ class Digests:
                 elif arg[1] in self.by_token:
                     args.append(self.by_token[arg[1]])
                 else:
-                    return MISSING  # about an entity no longer in the site
+                    return MISSING_HASH  # about an entity no longer in the site
             return self.hash(getattr(self.site, read[1])(*args))
         return self.never  # a read this version does not know
 
@@ -448,7 +457,7 @@ class Digests:
             return (dict(table), sorted(self.site.known_names))
         return dict(table)
 
-    def hash(self, value: Any) -> str:
+    def hash(self, value: Any) -> bytes:
         """Hash of plain data, an entity in it counting by its identity (what a page shows of
         an entity it reads field by field, each read noted on its own)."""
         out: list[str] = []
@@ -465,7 +474,7 @@ class Digests:
         elif id(obj) in tokens:
             out.append(tokens[id(obj)])
         elif isinstance(obj, ENTITIES):
-            out.append(self.never)  # not of this site: cannot be named
+            out.append(self.never.hex())  # not of this site: cannot be named
         elif id(obj) in seen:
             out.append("cycle")
         elif isinstance(obj, list | tuple) and all(id(item) in tokens for item in obj):
@@ -505,8 +514,8 @@ def _fields_text(meta: Any, bits: int) -> str:
     return type(meta).__name__ + "\x1f" + "\x1f".join(chosen)
 
 
-def _hash(*parts: bytes) -> str:
-    h = hashlib.blake2b(digest_size=20)
+def _hash(*parts: bytes) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
     for part in parts:
         h.update(part)
-    return h.hexdigest()
+    return h.digest()
