@@ -7,6 +7,8 @@ consistent site; each dangling one is reported at the line where it was written.
 from __future__ import annotations
 
 import difflib
+import heapq
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -75,18 +77,16 @@ class Site:
         return {org: tuple(people) for org, people in grouped.items()}
 
     @cached_property
-    def _near_index(self) -> tuple[dict[tuple[str, str], list[Profile]], dict[int, int]]:
-        """Profiles by ("town"|"place"|"dept", value), and each profile's position in self.profiles."""
-        index: dict[tuple[str, str], list[Profile]] = defaultdict(list)
+    def _near_index(self) -> tuple[dict[tuple, list[Profile]], dict[int, int]]:
+        """Profiles in site order under every combination of their ("town"|"place"|"dept", value)
+        keys, alone and with ("org", organization) added; and each profile's position."""
+        index: dict[tuple, list[Profile]] = defaultdict(list)
         for p in self.profiles:
-            there = p.meta.sent_to
-            for kind, value in (
-                ("town", there.town if there else None),
-                ("place", there.place if there else None),
-                ("dept", p.meta.department),
-            ):
-                if value:
-                    index[(kind, value)].append(p)
+            keys = _near_keys(p)
+            for k in range(1, len(keys) + 1):
+                for group in itertools.combinations(keys, k):
+                    index[group].append(p)
+                    index[(*group, ("org", p.meta.organization))].append(p)
         return index, {id(p): i for i, p in enumerate(self.profiles)}
 
     def figures_of_edition(self, number: int) -> tuple[Figure, ...]:
@@ -106,24 +106,34 @@ class Site:
 
     def neighbours(self, profile: Profile) -> tuple[Profile, ...]:
         """Others sent to the same town or place, or working in the same department, most related first."""
-        # Looked up by town, place and department, not by scanning every profile for every profile.
-        here, dept = profile.meta.sent_to, profile.meta.department
+        return self.nearest(profile, len(self.profiles))[0]
+
+    def nearest(self, profile: Profile, limit: int) -> tuple[tuple[Profile, ...], int]:
+        """The first `limit` of neighbours() and how many neighbours there are in all.
+
+        A town or a department can hold thousands of people, so neither the whole list nor a sort
+        of it is made for each profile (that made a large site's build grow with the square of its
+        size). Most related first means: more of town, place and department in common, then the
+        same organization, then site order; the people sharing exactly k of them with this one
+        are those in an index of k of its keys not already taken with more in common, so each
+        level is a merge, in site order, of a few index lists, stopped once `limit` are found."""
+        keys = _near_keys(profile)
         index, position = self._near_index
-        near: dict[int, Profile] = {}
-        shared: dict[int, int] = {}  # how many of town, place and department each one shares
-        for key in (("town", here.town if here else None), ("place", here.place if here else None), ("dept", dept)):
-            if key[1]:
-                for p in index[key]:
-                    if p is not profile:
-                        near[id(p)] = p
-                        shared[id(p)] = shared.get(id(p), 0) + 1
-        # Most related first: more in common, then the same organization, then site order.
+        total = _union_size(keys, index) - (1 if keys else 0)  # everyone sharing a key, but this one
         org = profile.meta.organization
-
-        def closeness(p: Profile) -> tuple[int, bool, int]:
-            return (-shared[id(p)], p.meta.organization != org, position[id(p)])
-
-        return tuple(sorted(near.values(), key=closeness))
+        found: list[Profile] = []
+        taken = {id(profile)}
+        for k in range(len(keys), 0, -1):
+            groups = list(itertools.combinations(keys, k))
+            for same_org in (True, False):
+                lists = [index.get((*group, ("org", org)) if same_org else group, ()) for group in groups]
+                for p in heapq.merge(*lists, key=lambda p: position[id(p)]):
+                    if len(found) == limit:
+                        return tuple(found), total
+                    if id(p) not in taken:
+                        taken.add(id(p))
+                        found.append(p)
+        return tuple(found), total
 
     def other_colleagues(self, profile: Profile) -> tuple[Profile, ...]:
         """Colleagues in the same union who are not already among the neighbours."""
@@ -320,3 +330,23 @@ def _naming(matcher: NameMatcher, text: str) -> list[str]:
 def _close(key: str, figures: dict[str, Figure]) -> str:
     guess = difflib.get_close_matches(key, list(figures), n=1)
     return f"（是否想写 {guess[0]}？）" if guess else ""
+
+
+def _near_keys(profile: Profile) -> tuple[tuple[str, str], ...]:
+    """What makes two people neighbours: the town and the place they were sent to, their department."""
+    there = profile.meta.sent_to
+    candidates = (
+        ("town", there.town if there else None),
+        ("place", there.place if there else None),
+        ("dept", profile.meta.department),
+    )
+    return tuple((kind, value) for kind, value in candidates if value)
+
+
+def _union_size(keys: tuple[tuple[str, str], ...], index: dict[tuple, list[Profile]]) -> int:
+    """How many people share at least one of keys, by inclusion and exclusion over the index."""
+    return sum(
+        (-1) ** (k + 1) * len(index.get(group, ()))
+        for k in range(1, len(keys) + 1)
+        for group in itertools.combinations(keys, k)
+    )

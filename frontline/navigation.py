@@ -144,17 +144,17 @@ class Related:
 
 
 def related(site: Site, profile: Profile, shown: int = RELATED_CARDS) -> Related:
-    """A profile page's suggestions: the people most related to this one first (Site.neighbours),
+    """A profile page's suggestions: the people most related to this one first (Site.nearest),
     then colleagues in the same organization; each list cut at `shown` cards."""
-    near = site.neighbours(profile)
-    on_page = {id(p) for p in near[:shown]}
+    near, near_total = site.nearest(profile, shown)
+    on_page = {id(p) for p in near}
     everyone = site.colleagues(profile)
     others = tuple(p for p in everyone if id(p) not in on_page)
     sent = profile.meta.sent_to
     town = (sent.town or UNKNOWN_TOWN) if sent else None
     return Related(
-        near=near[:shown],
-        near_hidden=max(0, len(near) - shown),
+        near=near,
+        near_hidden=near_total - len(near),
         town=town,
         town_anchor=site.town_anchor(town) if town else None,
         colleagues=others[:shown],

@@ -44,3 +44,35 @@ def test_drafts_are_left_out(tmp_path: Path):
     root = make_site(tmp_path, {"content/profiles/yu-yong.md": draft})
     assert [p.slug for p in check(root).site.profiles] == ["shi-jian"]
     assert [p.slug for p in check(root, include_drafts=True).site.profiles] == ["shi-jian", "yu-yong"]
+
+
+def most_related_first(site, profile) -> list:
+    """The definition a profile page's first list follows: everyone sharing the town, the place or
+    the department, by how many of those they share, then the same union first, then site order."""
+    here, dept = profile.meta.sent_to, profile.meta.department
+    mine = {("town", here and here.town), ("place", here and here.place), ("dept", dept)}
+    mine = {key for key in mine if key[1]}
+
+    def keys(p) -> set:
+        there = p.meta.sent_to
+        found = {("town", there and there.town), ("place", there and there.place), ("dept", p.meta.department)}
+        return {key for key in found if key[1]} & mine
+
+    org = profile.meta.organization
+    near = [p for p in site.profiles if p is not profile and keys(p)]
+    order = {id(p): i for i, p in enumerate(site.profiles)}
+    return sorted(near, key=lambda p: (-len(keys(p)), p.meta.organization != org, order[id(p)]))
+
+
+def test_nearest_people_are_the_most_related_first_without_sorting_everyone(tmp_path: Path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from corpus import build_corpus
+
+    build_corpus(600, tmp_path, Path(__file__).resolve().parents[1], ("frontline",))
+    site = check(tmp_path / "frontline").site
+    for profile in site.profiles:
+        expected = most_related_first(site, profile)
+        for limit in (0, 1, 12, len(site.profiles)):
+            assert site.nearest(profile, limit) == (tuple(expected[:limit]), len(expected)), (profile.slug, limit)
