@@ -104,12 +104,9 @@ class Site:
     def colleagues(self, profile: Profile) -> tuple[Profile, ...]:
         return tuple(p for p in self._profiles_by_org.get(profile.meta.organization, ()) if p is not profile)
 
-    def neighbours(self, profile: Profile) -> tuple[Profile, ...]:
-        """Others sent to the same town or place, or working in the same department, most related first."""
-        return self.nearest(profile, len(self.profiles))[0]
-
     def nearest(self, profile: Profile, limit: int) -> tuple[tuple[Profile, ...], int]:
-        """The first `limit` of neighbours() and how many neighbours there are in all.
+        """The first `limit` people sent to the same town or place as profile, or working in the
+        same department, most related first; and how many such people there are in all.
 
         A town or a department can hold thousands of people, so neither the whole list nor a sort
         of it is made for each profile (that made a large site's build grow with the square of its
@@ -134,11 +131,6 @@ class Site:
                         taken.add(id(p))
                         found.append(p)
         return tuple(found), total
-
-    def other_colleagues(self, profile: Profile) -> tuple[Profile, ...]:
-        """Colleagues in the same union who are not already among the neighbours."""
-        near = self.neighbours(profile)
-        return tuple(p for p in self.colleagues(profile) if p not in near)
 
     def town_anchor(self, town: str) -> str | None:
         """The fragment of a town's section on the places index (places/index.html#...)."""
