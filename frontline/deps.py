@@ -9,6 +9,7 @@ through `Tracked`, which notes each read as a small, hashable description of it:
     ("key", table, key)         site.mentions[slug], site.organization_of[id], figures_by_org[id] ...
     ("all", table)              a table iterated, counted or tested for emptiness
     ("call", name, args)        site.colleagues(profile), site.edition(3) ... (the result)
+    ("prop", name)              a cached property of the Site that a method used (_near_index ...)
     ("fields", entity, mask)    the front-matter fields of one entity the page read (a bit each)
     ("body", entity)            the Markdown body of an article or profile
     ("names", entity)           which people's names that body links (see names_changed)
@@ -20,6 +21,12 @@ by field, by hooks on the front-matter classes and on `.body` while pages are re
 templates and Python helpers (URLs, JSON-LD, pull quotes, charts) alike. So a changed role
 re-renders the pages that show that person's role, and a changed organization name the pages
 that show the name, not every page that mentions the organization.
+
+A method's result is evaluated through `Through`, a view of the Site that notes what the method
+reads in the same vocabulary, and so are the cached properties it uses: the next build evaluates
+a call again only when one of those reads changed (`Digests.deps`), instead of every call of
+every page (a profile page asks for its colleagues and its nearest people: at ten thousand
+pages, evaluating them all was most of a rebuild).
 
 Reads made while no page is being rendered (a renderer precomputing something from the Site)
 are kept apart and count for every page, so nothing read can escape the keys.
@@ -34,6 +41,7 @@ import hashlib
 import inspect
 import os
 import re
+import types
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -75,6 +83,7 @@ _tokens: dict[int, str] = {}  # id(entity) -> its identity, for the site being r
 _owners: dict[int, str] = {}  # id(meta) -> the identity of the entity it belongs to
 _bodies: dict[int, str] = {}  # id(body) -> the identity of the entity it belongs to
 ALL_PEOPLE = ("all", "people")
+ENTITY_READS = ("fields", "body")  # reads of one entity, named by their second item
 # Characters Markdown may drop from inside a run of text (whitespace, markup, list numbers):
 # a name found in a converted body is found in the body with these removed, and so is its own
 # name with them removed.
@@ -393,6 +402,11 @@ class Digests:
         self.tokens = {id(e): token(e) for e in entities(site)}
         self.by_token = {t: e for e in entities(site) if (t := self.tokens[id(e)])}
         self.memo: dict[Read, bytes] = {}
+        # What each call and cached property evaluated here read (only while recording, when
+        # the front-matter hooks are in place: otherwise nothing is known of what they read).
+        self.deps: dict[Read, frozenset[Read]] = {}
+        self.props: dict[str, Any] = {}
+        self.through = Through(site, self)
         # What a read this build cannot evaluate again hashes to: never equal to any other build's.
         self.never = b"\x00never " + os.urandom(8)
 
@@ -447,8 +461,34 @@ class Digests:
                     args.append(self.by_token[arg[1]])
                 else:
                     return MISSING_HASH  # about an entity no longer in the site
-            return self.hash(getattr(self.site, read[1])(*args))
+            method = types.MethodType(getattr(type(self.site), read[1]), self.through)
+            with page() as found:
+                result = method(*args)
+            if _recording:
+                self.deps[read] = frozenset(found)
+            return self.hash(result)
         return self.never  # a read this version does not know
+
+    def forget(self) -> None:
+        """Drop what was evaluated, keeping the site, its tables and tokens (for SiteDiff)."""
+        self.memo, self.deps, self.props = {}, {}, {}
+
+    def make_prop(self, name: str) -> None:
+        """Make a cached property again (outside any page), to know what it reads now."""
+        with _unrecorded():
+            self.prop(name)
+
+    def prop(self, name: str) -> Any:
+        """A cached property of the Site, made through `through` so that what it read is known:
+        a method using it depends on those reads (noted as ("prop", name))."""
+        _note(("prop", name))
+        if name not in self.props:
+            with page() as found:
+                self.props[name] = getattr(type(self.site), name).func(self.through)
+            if _recording:
+                self.deps[("prop", name)] = frozenset(found)
+            vars(self.site).setdefault(name, self.props[name])  # pages rendered later use it too
+        return self.props[name]
 
     def _whole_table(self, name: str, table: Mapping) -> Any:
         # The name matcher is built from every linked name and every known one: a page that
@@ -500,6 +540,51 @@ class Digests:
                 self._walk(getattr(obj, name), out, seen)
         else:
             out.append(f"{type(obj).__name__}:{obj!r}")  # pydantic models, dates, Decimals: repr is exact
+
+
+class Through:
+    """The Site as a method sees it while its result is evaluated: what it reads is noted as a
+    page's reads are (a table look-up by key, an attribute, a front-matter field), methods it
+    calls and cached properties it uses go through here too, so a result is known to depend
+    on exactly these reads and on nothing else."""
+
+    __slots__ = ("_site", "_digests")
+
+    def __init__(self, site: Any, digests: Digests):
+        object.__setattr__(self, "_site", site)
+        object.__setattr__(self, "_digests", digests)
+
+    def __getattr__(self, name: str) -> Any:
+        site = self._site
+        kind, attr = _site_attr(type(site), name)
+        if kind == "prop":
+            return self._digests.prop(name)
+        if kind == "property":
+            return attr.fget(self)
+        if kind == "method":
+            return types.MethodType(attr, self)
+        value = getattr(site, name)
+        if name == "config":  # in every page's key
+            return value
+        if isinstance(value, dict):
+            return Table(f"site.{name}", value)
+        _note(("attr", name))
+        return value
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("the site is read-only")
+
+
+@functools.cache
+def _site_attr(cls: type, name: str) -> tuple[str, Any]:
+    attr = inspect.getattr_static(cls, name, None)
+    if isinstance(attr, functools.cached_property):
+        return "prop", attr
+    if isinstance(attr, property):
+        return "property", attr
+    if inspect.isfunction(attr):
+        return "method", attr
+    return "value", None
 
 
 @functools.cache

@@ -51,10 +51,11 @@ from .link import Site
 from .publish import MARKER_TEXT
 from .render import Asset, Page, extras, lookups, pages, renderer, source_of
 from .search import BUNDLE
+from .stale import Build, Reads, SiteDiff
 from .write import MARKER, fresh_output, put
 
 CACHE_DIR = ".frontline-cache"
-FORMAT = 6  # bump when the cache's layout or meaning changes
+FORMAT = 7  # bump when the cache's layout or meaning changes
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 SEARCH_KEY = "search index"  # the key of the search index's files in the page cache
@@ -73,15 +74,36 @@ class Entry:
 
 
 NO_READS = array("I")
-ENTITY_READS = ("fields", "body")  # reads of one entity, named by their second item
+
+
+@dataclass
+class Index:
+    """What the last build knows of its output: each file, the reads pages made (numbered), and
+    each entity's hash and the names linked then (name -> page, or None for a name only known)."""
+
+    pages: dict[str, Entry]
+    reads: Reads
+    entities: dict[str, bytes]
+    names: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The last good build, kept in memory by a long-running caller between builds."""
+
+    out: Path
+    index: Index
+    digests: deps.Digests  # its site and tables, for SiteDiff
 
 
 @dataclass
 class Written:
-    """What one build left in its output, for a caller that keeps the files in memory (the preview)."""
+    """What one build left in its output, for a caller that keeps the files in memory (the
+    preview); the caller passes the same object to every build."""
 
     paths: set[str] = dataclasses.field(default_factory=set)  # every file of the site
     fresh: set[str] = dataclasses.field(default_factory=set)  # the files this build (re)wrote
+    kept: Kept | None = None
 
 
 def build_output(
@@ -103,7 +125,9 @@ def build_output(
     out = out.resolve()
     # The preview keeps its own index: sharing one would make each re-render the other's pages.
     cache = root / CACHE_DIR / ("preview.pickle" if in_place is not None else "pages.pickle")
-    previous, reads_before, entities_before, names_before = _load_index(cache, out)
+    kept = in_place.kept if in_place is not None and in_place.kept is not None and in_place.kept.out == out else None
+    index_before = kept.index if kept is not None else _load_index(cache, out)
+    previous = index_before.pages
     all_pages = pages(site)
     # Files made in Python from the whole site (feed, sitemap): cheap, so made every time and
     # written like assets, only when their bytes changed.
@@ -120,21 +144,14 @@ def build_output(
         keys = {page.path: _hash(shared, _page_key(page, site, history, digests)) for page in all_pages}
         keys |= {a.path: _hash(b"asset", a.data) for a in static + made}
         # A read of an entity's fields or body can only change with the entity: only those of
-        # entities edited since (few) are evaluated again, the site's derived tables always.
+        # entities edited since (few) are evaluated again; the rest, see stale.py.
         entities = digests.entity_digests()
-        edited = {t for t, d in entities_before.items() if entities.get(t) != d}
+        before = index_before.entities
+        edited = {t for t in before.keys() | entities.keys() if before.get(t) != entities.get(t)}
         names = {name: tables["people"].get(name) for name in (*tables["people"], *site.known_names)}
-        renamed = deps.names_changed(names_before, names)
-
-        def stale(read: Read, digest: bytes) -> bool:
-            if read[0] == "names":  # the names a body links change only with it, or with the names in it
-                entity = digests.by_token.get(read[1])
-                return read[1] in edited or entity is None or deps.names_in(vars(entity)["body"], renamed)
-            if read[0] in ENTITY_READS and read[1] not in edited and read[1] in entities_before:
-                return False
-            return digests(read) != digest
-
-        changed = {i for i, (read, digest) in enumerate(reads_before) if stale(read, digest)}
+        renamed = deps.names_changed(index_before.names, names)
+        diff = SiteDiff(kept.digests, digests) if kept is not None else None
+        check = Build(index_before.reads, digests, edited, renamed, diff)
 
         def reusable(path: str) -> bool:
             entry = previous.get(path)
@@ -145,55 +162,77 @@ def build_output(
                 and _stat(out / path) == entry.stat
             )
 
-        fresh_files = [p for p in all_pages if not reusable(p.path)]
-        fresh_assets = [a for a in static + made if not reusable(a.path)]
-        if in_place is not None:
-            in_place.paths = set(keys)
-            in_place.fresh = {p.path for p in fresh_files} | {a.path for a in fresh_assets}
-        if not fresh_files and not fresh_assets and _exactly(out, keys, previous, search=finish is not None):
-            return len(keys)  # nothing changed and output/ is intact: leave it as it is
+        try:
+            changed = check.changed()
+            fresh_files = [p for p in all_pages if not reusable(p.path)]
+            fresh_assets = [a for a in static + made if not reusable(a.path)]
+            if in_place is not None:
+                in_place.paths = set(keys)
+                in_place.fresh = {p.path for p in fresh_files} | {a.path for a in fresh_assets}
+            if not fresh_files and not fresh_assets and _exactly(out, keys, previous, search=finish is not None):
+                # Nothing changed and output/ is intact: leave it as it is. What was looked at
+                # again (an edit that shows nowhere) is kept, so it is not looked at next time.
+                renumber = check.finish(entry.reads for entry in previous.values())
+                if renumber is not None:
+                    previous = {path: _renumbered(entry, renumber) for path, entry in previous.items()}
+                _keep(cache, out, in_place, Index(previous, index_before.reads, entities, names), digests)
+                return len(keys)
 
-        index: dict[str, Entry] = {}
-        reads: dict[Read, int] = {}  # each read the pages kept depend on, numbered for the index
-        current: list[tuple[Read, bytes]] = []  # each with its hash on this build's site
-
-        def number(read: Read, digest: bytes | None = None) -> int:
-            found = reads.get(read)
-            if found is None:
-                found = reads[read] = len(current)
-                # An unchanged read keeps its hash (those of unedited entities were not evaluated).
-                if digest is None:
-                    digest = b"" if read[0] == "names" else digests.once(read)
-                current.append((read, digest))
-            return found
-
-        staging = _updated(out, set(keys)) if in_place is not None else fresh_output(out, root, finish)
-        with staging as fresh:  # root: never clear the site or its sources
-            for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
-                if fresh != out:
-                    _link(out / path, fresh / path)
-                entry = previous[path]
-                index[path] = Entry(
-                    entry.key, array("I", sorted(number(*reads_before[i]) for i in entry.reads)), entry.stat
-                )
-            for asset in fresh_assets:
-                index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
-            for path, found, stat in _render_all(fresh_files, render_page, fresh):
-                index[path] = Entry(keys[path], array("I", sorted(number(r) for r in found)), stat)
+            index: dict[str, Entry] = {}
+            if in_place is not None:
+                staging = _updated(out, set(keys), set(previous) if previous else None)
+            else:
+                staging = fresh_output(out, root, finish)
+            with staging as fresh:  # root: never clear the site or its sources
+                for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
+                    if fresh != out:
+                        _link(out / path, fresh / path)
+                    index[path] = previous[path]
+                for asset in fresh_assets:
+                    index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
+                for path, found, stat in _render_all(fresh_files, render_page, fresh):
+                    index[path] = Entry(keys[path], array("I", sorted(check.number(r) for r in found)), stat)
+        except BaseException:
+            check.rollback()
+            raise
+        renumber = check.finish(entry.reads for entry in index.values())
+        if renumber is not None:
+            index = {path: _renumbered(entry, renumber) for path, entry in index.items()}
         # The search index (made by finish from the pages, after they are written): each file as left.
         bundle = _files(out / BUNDLE, SEARCH_BUNDLE)
         index |= {path: Entry(SEARCH_KEY, NO_READS, _stat(out / path)) for path in bundle}
-        _save_index(cache, out, index, current, entities, names)
+        _keep(cache, out, in_place, Index(index, index_before.reads, entities, names), digests)
     return len(keys)
 
 
+def _keep(cache: Path, out: Path, in_place: Written | None, index: Index, digests: deps.Digests) -> None:
+    """The preview keeps the index in memory, with the site for the next SiteDiff; a build saves it."""
+    if in_place is not None:
+        digests.forget()
+        in_place.kept = Kept(out, index, digests)
+    else:
+        _save_index(cache, out, index)
+
+
+def _renumbered(entry: Entry, renumber: dict[int, int]) -> Entry:
+    return Entry(entry.key, array("I", sorted(renumber[i] for i in entry.reads)), entry.stat)
+
+
 @contextlib.contextmanager
-def _updated(out: Path, paths: set[str]) -> Iterator[Path]:
+def _updated(out: Path, paths: set[str], before: set[str] | None = None) -> Iterator[Path]:
     """out itself, to write changed files into; when the block ends normally, files that are not
-    in paths are removed. If it raises, the index is not saved, so each file written so far no
+    in paths are removed (of those the last build wrote, when before says which: the folder is
+    the caller's alone). If it raises, the index is not saved, so each file written so far no
     longer matches its entry (inode, size, time) and is made again by the next build."""
     out.mkdir(parents=True, exist_ok=True)
     yield out
+    if before is not None:
+        for path in sorted(before - paths):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(out / path)
+            _remove_empty_parents(out, path)
+        (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        return
     for folder, _, files in os.walk(out, topdown=False):
         rel = os.path.relpath(folder, out)
         for name in files:
@@ -203,6 +242,16 @@ def _updated(out: Path, paths: set[str]) -> Iterator[Path]:
         if rel != "." and not os.listdir(folder):
             os.rmdir(folder)
     (out / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+
+
+def _remove_empty_parents(out: Path, path: str) -> None:
+    folder = (out / path).parent
+    while folder != out:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or gone): its parents are not empty either
+            return
+        folder = folder.parent
 
 
 # --- rendering, in worker processes when there is enough to do ------------------------------
@@ -394,34 +443,28 @@ def _files(top: Path, prefix: str = "") -> set[str]:
     return found
 
 
-def _load_index(cache: Path, out: Path) -> tuple[dict[str, Entry], list[tuple[Read, bytes]], dict[str, bytes], dict]:
-    """Each page as last written, every read those pages made with its hash then, each entity's
-    hash then, and the names then linked (name -> page, or None for a name only known)."""
-    saved = cachefile.read(cache)  # None: no cache, a forged one, or one this version cannot read
+def _load_index(cache: Path, out: Path) -> Index:
+    """The index the last build into out saved (empty when there is none, it is forged, or this
+    version cannot read it)."""
+    empty = Index({}, Reads([]), {}, {})
+    saved = cachefile.read(cache)
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
-        return {}, [], {}, {}
+        return empty
     reads = saved["reads"]
     if isinstance(reads, bytes):
         try:
             reads = marshal.loads(reads)
         except (ValueError, EOFError, TypeError):
-            return {}, [], {}, {}
-    return saved["pages"], reads, saved["entities"], saved["names"]
+            return empty
+    return Index(saved["pages"], Reads(reads), saved["entities"], saved["names"])
 
 
-def _save_index(
-    cache: Path,
-    out: Path,
-    index: dict[str, Entry],
-    reads: list[tuple[Read, bytes]],
-    entities: dict[str, bytes],
-    names: dict[str, str | None],
-) -> None:
+def _save_index(cache: Path, out: Path, index: Index) -> None:
     # A hundred thousand small tuples: marshal writes them in a fraction of pickle's time and
     # memory (no memo); the file is signed all the same. Anything marshal cannot hold is pickled.
     try:
-        packed: bytes | list = marshal.dumps(reads)
+        packed: bytes | list = marshal.dumps(index.reads.items)
     except ValueError:
-        packed = reads
-    saved = {"format": FORMAT, "out": str(out), "pages": index, "reads": packed, "entities": entities}
-    cachefile.write(cache, saved | {"names": names})
+        packed = index.reads.items
+    saved = {"format": FORMAT, "out": str(out), "pages": index.pages, "reads": packed}
+    cachefile.write(cache, saved | {"entities": index.entities, "names": index.names})

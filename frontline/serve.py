@@ -91,6 +91,8 @@ class Preview:
         self.cache: DocumentCache = {}
         self.compiled = CompiledTemplates()
         self.sources: dict[Path, str] = {}  # watched file -> hash of its bytes at the last build
+        # The last good build's page index and site, kept between builds (incremental.Kept).
+        self.written = Written()
 
     def relevant(self, paths: set[Path]) -> bool:
         """Whether any path is a watched file whose bytes differ from the last build's."""
@@ -115,7 +117,7 @@ class Preview:
         """Build once; returns the seconds it took. Never raises for bad content."""
         started = time.perf_counter()
         try:
-            written = Written()
+            written = self.written
             result = build(
                 self.root,
                 self.out,

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from frontline.incremental import CACHE_DIR
+from frontline.pipeline import build
+from frontline.serve import Preview
 from frontline.write import MARKER
 from tests.conftest import REPO, run
 from tests.test_images import photo_bytes
@@ -383,3 +385,53 @@ def test_a_committed_or_forged_cache_is_never_unpickled(tmp_path: Path):
     assert run(site).code == 0
     assert not ran.exists()
     assert _tree(site / "output") == expected
+
+
+# The preview (frontline/serve.py) builds through the same page cache into its own folder and
+# keeps the last site in memory to tell which table entries changed (frontline/stale.py):
+# after every kind of edit, one after another in one long-lived preview, it must show exactly
+# what a clean build of the edited site shows.
+
+
+def _clean_preview_build(site: Path, work: Path) -> dict[str, bytes]:
+    copy = work / "site"
+    shutil.copytree(site, copy, ignore=shutil.ignore_patterns("output", CACHE_DIR))
+    build(copy, work / "out", include_drafts=True, search=False)
+    return {k: v for k, v in _tree(work / "out").items() if k != MARKER}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[e.__name__ for e in EDITS])
+def test_preview_after_an_edit_equals_a_clean_build(tmp_path: Path, edit: Callable[[Path], str]):
+    site = _site(tmp_path / "site").resolve()
+    preview = Preview(site, tmp_path / "preview")
+    preview.rebuild()
+    before = dict(preview.state.files)
+    shown = edit(site)
+    preview.rebuild()
+    assert not preview.state.failed, preview.state.problems
+    assert preview.state.files == _clean_preview_build(site, tmp_path / "clean")
+    assert preview.state.files != before
+    if shown:
+        assert any(shown in data.decode("utf-8", "replace") for data in preview.state.files.values())
+
+
+def test_one_preview_through_every_edit_and_a_failed_render_equals_clean_builds(tmp_path: Path):
+    site = _site(tmp_path / "site").resolve()
+    preview = Preview(site, tmp_path / "preview")
+    preview.rebuild()
+    last = [deleted_file, renamed_file]  # other edits change the files these remove
+    for number, edit in enumerate([e for e in EDITS if e not in last] + last):
+        edit(site)
+        if edit is template:  # a template that fails while pages render: nothing of it is kept
+            page = site / "templates/profile.html"
+            good = page.read_text(encoding="utf-8")
+            broken = good.replace("{% block main %}", "{% block main %}{{ profile.no_such_field.deeper }}", 1)
+            assert broken != good
+            page.write_text(broken, encoding="utf-8")
+            preview.rebuild()
+            assert preview.state.failed
+            page.write_text(good, encoding="utf-8")
+        preview.rebuild()
+        assert not preview.state.failed, (edit.__name__, preview.state.problems)
+        expected = _clean_preview_build(site, tmp_path / f"clean-{number}")
+        assert preview.state.files == expected, edit.__name__

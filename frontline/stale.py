@@ -1,0 +1,269 @@
+"""Which of the reads pages made last time changed: the part of an incremental build that has
+to consider every page, so it works from what changed towards the reads, never read by read.
+
+The reads (frontline/deps.py) are numbered once and keep their numbers from build to build, so a
+page that is reused keeps its list of read numbers as it is. Each read carries its hash on the
+last build's site and, for a method's result or a cached property of the Site, the numbers of
+the reads it made itself ("own reads"). Every read is kept current: after a build, each hash is
+the one it has on that build's site. A build finds the changed reads (`Build.changed`) from:
+
+- the entities edited since (their whole hash differs): the reads of their fields and body;
+- names whose link target changed: the name links of the bodies they occur in;
+- the Site's tables and attributes: with `SiteDiff` (the preview keeps the last site in memory)
+  only the entries that differ, otherwise every one of them, evaluated and compared;
+- reads that cannot be traced (a call with an argument that cannot be named): always;
+
+then from each changed read to the calls and cached properties that read it, each call
+evaluated again and counted as changed only if its result's hash differs. So a profile page's
+calls (its colleagues, its nearest people: most of its reads) are evaluated only when something
+they read changed, instead of on every build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .deps import ENTITY_READS, MISSING, Digests, Read, names_in
+
+Item = tuple  # (read, hash, numbers of its own reads or None)
+COMPACT_FROM = 4096  # fewer reads than this are never worth renumbering
+TRACED = ("call", "prop")  # reads whose own reads are known (when recorded)
+
+
+class Reads:
+    """Every read the pages depend on, numbered, each with its hash and own reads, and the
+    indexes that lead from a change to the reads it can affect."""
+
+    def __init__(self, items: list[Item]):
+        self.items: list[Item] = []
+        self.number_of: dict[Read, int] = {}
+        self.by_entity: dict[str, set[int]] = {}  # token -> its field, body and name-link reads
+        self.by_key: dict[str, dict[Any, int]] = {}  # table -> key -> the read of that entry
+        self.derived: dict[Read, int] = {}  # ("all", table) and ("attr", name) reads
+        self.names: set[int] = set()
+        self.untraced: set[int] = set()
+        self.readers: dict[int, set[int]] = {}  # read -> the calls and properties that made it
+        for item in items:
+            self.append(item)
+
+    def append(self, item: Item) -> int:
+        i = len(self.items)
+        self.items.append(item)
+        self.number_of[item[0]] = i
+        read = item[0]
+        kind = read[0]
+        if kind in ENTITY_READS or kind == "names":
+            self.by_entity.setdefault(read[1], set()).add(i)
+            if kind == "names":
+                self.names.add(i)
+        elif kind == "key":
+            self.by_key.setdefault(read[1], {})[read[2]] = i
+        elif kind in ("all", "attr"):
+            self.derived[read] = i
+        self._own(i, item[2], add=True)
+        return i
+
+    def replace(self, i: int, item: Item) -> None:
+        self._own(i, self.items[i][2], add=False)
+        self.items[i] = item
+        self._own(i, item[2], add=True)
+
+    def pop(self) -> None:
+        """Remove the last read (undoing a failed build)."""
+        i = len(self.items) - 1
+        read, _, own = self.items.pop()
+        self._own(i, own, add=False)
+        del self.number_of[read]
+        self.by_entity.get(read[1], set()).discard(i)
+        self.names.discard(i)
+        if read[0] == "key":
+            self.by_key.get(read[1], {}).pop(read[2], None)
+        self.derived.pop(read, None)
+
+    def _own(self, i: int, own: tuple[int, ...] | None, add: bool) -> None:
+        kind = self.items[i][0][0] if i < len(self.items) else None
+        untraced = own is None and kind not in ENTITY_READS and kind not in ("names", "key", "all", "attr")
+        if add and untraced:
+            self.untraced.add(i)
+        elif not add:
+            self.untraced.discard(i)
+        for d in own or ():
+            if add:
+                self.readers.setdefault(d, set()).add(i)
+            else:
+                self.readers.get(d, set()).discard(i)
+
+
+@dataclasses.dataclass
+class Build:
+    """One build's look at the reads, with an undo log so that a failed build leaves them
+    exactly as the last good build left them."""
+
+    reads: Reads
+    digests: Digests
+    edited: set[str]  # entities whose front matter or body changed since the last build
+    renamed: set[str]  # names whose link target changed (deps.names_changed)
+    diff: SiteDiff | None
+    undo: list[tuple[int, Item]] = dataclasses.field(default_factory=list)
+    length: int = -1
+
+    def __post_init__(self) -> None:
+        self.length = len(self.reads.items)
+
+    def changed(self) -> set[int]:
+        """The numbers of the reads whose hash on this build's site differs from the last."""
+        reads = self.reads
+        found: set[int] = set()
+        suspects = self._suspects()
+        for i in suspects:
+            if self._renewed(i):
+                found.add(i)
+        todo = list(found)
+        looked = set(suspects)
+        while todo:
+            for j in sorted(reads.readers.get(todo.pop(), ())):
+                if j not in looked:
+                    looked.add(j)
+                    if self._renewed(j):
+                        found.add(j)
+                        todo.append(j)
+        return found
+
+    def _suspects(self) -> list[int]:
+        """Reads that may have changed, to evaluate (not the calls that read them)."""
+        reads = self.reads
+        suspects = set(reads.untraced)
+        for token in self.edited:
+            suspects |= reads.by_entity.get(token, set())
+        if self.renamed:
+            for i in reads.names:
+                entity = self.digests.by_token.get(reads.items[i][0][1])
+                if entity is None or names_in(vars(entity)["body"], self.renamed):
+                    suspects.add(i)
+        for table, keys in reads.by_key.items():
+            diff = self.diff.changed_keys(table) if self.diff is not None else None
+            if diff is None:
+                suspects.update(keys.values())
+            else:
+                suspects.update(keys[k] for k in diff if k in keys)
+        for read, i in reads.derived.items():
+            if self.diff is None or self.diff.changed(read):
+                suspects.add(i)
+        return sorted(suspects)
+
+    def _renewed(self, i: int) -> bool:
+        """Evaluate read i on this build's site, keep its new hash and own reads; whether the
+        hash differs (a cached property, which has none, counts as changed: it was made again)."""
+        read, digest, _ = self.reads.items[i]
+        new = self._evaluate(read)
+        if read[0] == "names":
+            return True  # a suspect body's links: the page is made again to know them
+        self.undo.append((i, self.reads.items[i]))
+        self.reads.replace(i, (read, new, self._own(read)))
+        return new != digest or read[0] == "prop"
+
+    def _evaluate(self, read: Read) -> bytes:
+        if read[0] == "names":
+            return b""
+        if read[0] == "prop":
+            self.digests.make_prop(read[1])
+            return b""
+        return self.digests.once(read)
+
+    def _own(self, read: Read) -> tuple[int, ...] | None:
+        own = self.digests.deps.get(read)
+        return None if own is None else tuple(sorted(self.number(r) for r in own))
+
+    def number(self, read: Read) -> int:
+        """read's number, adding it (evaluated on this build's site) if it is new."""
+        found = self.reads.number_of.get(read)
+        if found is None:
+            found = self.reads.append((read, b"", None))  # its own reads may come back to it
+            self.reads.replace(found, (read, self._evaluate(read), self._own(read)))
+        return found
+
+    def rollback(self) -> None:
+        """Put the reads back as they were before this build (it failed)."""
+        while len(self.reads.items) > self.length:
+            self.reads.pop()
+        for i, item in reversed(self.undo):
+            self.reads.replace(i, item)
+        self.undo.clear()
+
+    def finish(self, referred: Iterable[Iterable[int]]) -> dict[int, int] | None:
+        """After a good build: when reads no page refers to any more are most of them, keep
+        only the others, renumbered. Returns the renumbering (or None)."""
+        self.undo.clear()
+        items = self.reads.items
+        if len(items) < COMPACT_FROM:
+            return None
+        keep: set[int] = set()
+        todo = [i for numbers in referred for i in numbers]
+        while todo:
+            i = todo.pop()
+            if i not in keep:
+                keep.add(i)
+                todo.extend(items[i][2] or ())
+        if len(keep) * 2 >= len(items):
+            return None
+        renumber = {old: new for new, old in enumerate(sorted(keep))}
+        kept = [(items[i][0], items[i][1], _mapped(items[i][2], renumber)) for i in sorted(keep)]
+        fresh = Reads(kept)
+        vars(self.reads).update(vars(fresh))
+        return renumber
+
+
+def _mapped(numbers: tuple[int, ...] | None, renumber: dict[int, int]) -> tuple[int, ...] | None:
+    return None if numbers is None else tuple(sorted(renumber[n] for n in numbers))
+
+
+class SiteDiff:
+    """The last build's site and tables against this build's, kept in memory by the preview:
+    which table entries and attributes differ, comparing entities by identity (their token;
+    what a page shows of an entity are reads of their own)."""
+
+    def __init__(self, old: Digests, new: Digests):
+        self.old, self.new = old, new
+        self.keys: dict[str, set[Any] | None] = {}
+
+    def changed(self, read: Read) -> bool:
+        """Whether an ("all", table) or ("attr", name) read may differ."""
+        if read[0] == "attr":
+            try:
+                return not self.same(getattr(self.old.site, read[1]), getattr(self.new.site, read[1]))
+            except AttributeError:
+                return True
+        keys = self.changed_keys(read[1])
+        return keys is None or bool(keys)
+
+    def changed_keys(self, name: str) -> set[Any] | None:
+        """The keys of a table whose entries differ (None: compare it whole, it is not a table)."""
+        if name not in self.keys:
+            old, new = self.old.tables.get(name), self.new.tables.get(name)
+            if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+                self.keys[name] = None
+            elif old is new or old == new:  # entities compare by identity: the same objects
+                self.keys[name] = set()
+            else:
+                self.keys[name] = {
+                    k for k in old.keys() | new.keys() if not self.same(old.get(k, MISSING), new.get(k, MISSING))
+                }
+        return self.keys[name]
+
+    def same(self, a: Any, b: Any) -> bool:
+        if a is b:
+            return True
+        token = self.old.tokens.get(id(a))
+        if token is not None:
+            return token == self.new.tokens.get(id(b))
+        if id(b) in self.new.tokens or type(a) is not type(b):
+            return False
+        if isinstance(a, tuple | list):
+            return len(a) == len(b) and all(map(self.same, a, b))
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(self.same(v, b[k]) for k, v in a.items())
+        if dataclasses.is_dataclass(a) and not isinstance(a, type):
+            return all(self.same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+        return a == b
