@@ -406,6 +406,7 @@ class Digests:
         # the front-matter hooks are in place: otherwise nothing is known of what they read).
         self.deps: dict[Read, frozenset[Read]] = {}
         self.props: dict[str, Any] = {}
+        self.made: dict[str, tuple[Any, str, bytes]] = {}  # token -> (front matter, body, hash)
         self.through = Through(site, self)
         # What a read this build cannot evaluate again hashes to: never equal to any other build's.
         self.never = b"\x00never " + os.urandom(8)
@@ -425,13 +426,21 @@ class Digests:
                 found = self._evaluate(read)
         return found
 
-    def entity_digests(self) -> dict[str, bytes]:
+    def entity_digests(self, before: Digests | None = None) -> dict[str, bytes]:
         """Each entity's identity, whole front matter and body, hashed: a read of fields or of
-        the body of an entity whose hash is unchanged needs no evaluating."""
-        found = {}
+        the body of an entity whose hash is unchanged needs no evaluating. An entity whose
+        (frozen) front matter and body are the very objects of the last build's (the preview
+        keeps unchanged files' models) has the hash it had."""
+        found, known = {}, before.made if before is not None else {}
         for t, e in self.by_token.items():
-            text = t + "\x1f" + _fields_text(vars(e)["meta"], -1) + "\x1f" + vars(e).get("body", "")
-            found[t] = _hash(text.encode("utf-8", "surrogatepass"))
+            meta, body = vars(e)["meta"], vars(e).get("body", "")
+            hit = known.get(t)
+            if hit is not None and hit[0] is meta and hit[1] is body:
+                found[t] = hit[2]
+            else:
+                text = t + "\x1f" + _fields_text(meta, -1) + "\x1f" + body
+                found[t] = _hash(text.encode("utf-8", "surrogatepass"))
+            self.made[t] = (meta, body, found[t])
         return found
 
     def _evaluate(self, read: Read) -> bytes:

@@ -49,7 +49,7 @@ from .errors import BuildError, Problem
 from .history import History, page_source
 from .link import Site
 from .publish import MARKER_TEXT
-from .render import Asset, Page, extras, lookups, pages, renderer, source_of
+from .render import Asset, Page, extra_makers, lookups, pages, renderer, source_of
 from .search import BUNDLE
 from .stale import Build, Reads, SiteDiff
 from .write import MARKER, fresh_output, put
@@ -94,6 +94,7 @@ class Kept:
     out: Path
     index: Index
     digests: deps.Digests  # its site and tables, for SiteDiff
+    keyed: dict[str, tuple[Any, ...]]  # path -> what made its key, and the key (see _key_of)
 
 
 @dataclass
@@ -129,9 +130,11 @@ def build_output(
     index_before = kept.index if kept is not None else _load_index(cache, out)
     previous = index_before.pages
     all_pages = pages(site)
-    # Files made in Python from the whole site (feed, sitemap): cheap, so made every time and
-    # written like assets, only when their bytes changed.
-    made = [Asset(path, text.encode("utf-8")) for path, text in extras(site, [p.path for p in all_pages]).items()]
+    # Files made in Python from the whole site (feed, sitemap), kept like pages by what they read;
+    # the sitemap lists every page, so the list is in its key.
+    page_paths = [p.path for p in all_pages]
+    makers = extra_makers(page_paths)
+    listing = _hash("\n".join(page_paths).encode("utf-8", "surrogatepass")).encode()
     tables = lookups(site, static)
     digests = deps.Digests(site, tables | {"portraits": portraits or {}})
     with deps.recording(site):
@@ -141,11 +144,13 @@ def build_output(
         render_page = renderer(deps.Tracked(site), env, static, seen, history, wrapped, site.known_names)
         everywhere = sorted(deps.outside(), key=repr)  # read while making the renderer: every page's
         shared = _shared_key(root, site, [(r, digests(r)) for r in everywhere])
-        keys = {page.path: _hash(shared, _page_key(page, site, history, digests)) for page in all_pages}
-        keys |= {a.path: _hash(b"asset", a.data) for a in static + made}
+        keyed = kept.keyed if kept is not None else {}
+        keys = {page.path: _key_of(page, shared, site, history, digests, keyed) for page in all_pages}
+        keys |= {a.path: _hash(b"asset", a.data) for a in static}
+        keys |= {path: _hash(shared, b"made in Python", path.encode(), listing) for path in makers}
         # A read of an entity's fields or body can only change with the entity: only those of
         # entities edited since (few) are evaluated again; the rest, see stale.py.
-        entities = digests.entity_digests()
+        entities = digests.entity_digests(kept.digests if kept is not None else None)
         before = index_before.entities
         edited = {t for t in before.keys() | entities.keys() if before.get(t) != entities.get(t)}
         names = {name: tables["people"].get(name) for name in (*tables["people"], *site.known_names)}
@@ -165,17 +170,23 @@ def build_output(
         try:
             changed = check.changed()
             fresh_files = [p for p in all_pages if not reusable(p.path)]
-            fresh_assets = [a for a in static + made if not reusable(a.path)]
+            fresh_assets = [a for a in static if not reusable(a.path)]
+            fresh_made = [path for path in makers if not reusable(path)]
             if in_place is not None:
                 in_place.paths = set(keys)
-                in_place.fresh = {p.path for p in fresh_files} | {a.path for a in fresh_assets}
-            if not fresh_files and not fresh_assets and _exactly(out, keys, previous, search=finish is not None):
+                in_place.fresh = {p.path for p in fresh_files} | {a.path for a in fresh_assets} | set(fresh_made)
+            if (
+                not fresh_files
+                and not fresh_assets
+                and not fresh_made
+                and _exactly(out, keys, previous, search=finish is not None)
+            ):
                 # Nothing changed and output/ is intact: leave it as it is. What was looked at
                 # again (an edit that shows nowhere) is kept, so it is not looked at next time.
                 renumber = check.finish(entry.reads for entry in previous.values())
                 if renumber is not None:
                     previous = {path: _renumbered(entry, renumber) for path, entry in previous.items()}
-                _keep(cache, out, in_place, Index(previous, index_before.reads, entities, names), digests)
+                _keep(cache, out, in_place, Index(previous, index_before.reads, entities, names), digests, keyed)
                 return len(keys)
 
             index: dict[str, Entry] = {}
@@ -184,12 +195,20 @@ def build_output(
             else:
                 staging = fresh_output(out, root, finish)
             with staging as fresh:  # root: never clear the site or its sources
-                for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
+                remade = {p.path for p in fresh_files} | {a.path for a in fresh_assets} | set(fresh_made)
+                for path in sorted(keys.keys() - remade):
                     if fresh != out:
                         _link(out / path, fresh / path)
                     index[path] = previous[path]
                 for asset in fresh_assets:
                     index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
+                tracked = deps.Tracked(site)
+                for path in fresh_made:
+                    with deps.page() as found:
+                        data = makers[path](tracked).encode("utf-8")
+                    index[path] = Entry(
+                        keys[path], array("I", sorted(check.number(r) for r in found)), _stat(put(fresh, path, data))
+                    )
                 for path, found, stat in _render_all(fresh_files, render_page, fresh):
                     index[path] = Entry(keys[path], array("I", sorted(check.number(r) for r in found)), stat)
         except BaseException:
@@ -201,15 +220,15 @@ def build_output(
         # The search index (made by finish from the pages, after they are written): each file as left.
         bundle = _files(out / BUNDLE, SEARCH_BUNDLE)
         index |= {path: Entry(SEARCH_KEY, NO_READS, _stat(out / path)) for path in bundle}
-        _keep(cache, out, in_place, Index(index, index_before.reads, entities, names), digests)
+        _keep(cache, out, in_place, Index(index, index_before.reads, entities, names), digests, keyed)
     return len(keys)
 
 
-def _keep(cache: Path, out: Path, in_place: Written | None, index: Index, digests: deps.Digests) -> None:
+def _keep(cache: Path, out: Path, in_place: Written | None, index: Index, digests: deps.Digests, keyed: dict) -> None:
     """The preview keeps the index in memory, with the site for the next SiteDiff; a build saves it."""
     if in_place is not None:
         digests.forget()
-        in_place.kept = Kept(out, index, digests)
+        in_place.kept = Kept(out, index, digests, keyed)
     else:
         _save_index(cache, out, index)
 
@@ -335,12 +354,24 @@ def _shared_key(root: Path, site: Site, everywhere: list[tuple[Read, bytes]]) ->
     return h.digest()
 
 
-def _page_key(page: Page, site: Site, history: History | None, digests: deps.Digests) -> bytes:
+def _key_of(page: Page, shared: bytes, site: Site, history: History | None, digests: deps.Digests, keyed: dict) -> str:
     """The page itself: its path, template and context (an entity in it by its identity: the
     fields the page shows are reads of their own), and what its footer says of its source file
-    (git's date, the edit link)."""
+    (git's date, the edit link). keyed (the preview's, from the last build) spares hashing a
+    page made from the same template, entities and footer under the same shared key."""
     footer = page_source(source_of(page), history or History(), site.config)
-    return digests.hash(page) + digests.hash(footer)
+    tokens = digests.tokens
+    made = (shared, page.template, page.absolute, footer, tuple(page.context), tokens.get(id(page.item)))
+    named = [tokens.get(id(v)) for v in page.context.values()]
+    if None not in named:  # only entities in the context: they hash as their tokens
+        made += tuple(named)
+        hit = keyed.get(page.path)
+        if hit is not None and hit[0] == made:
+            return hit[1]
+    key = _hash(shared, digests.hash(page) + digests.hash(footer))
+    if None not in named:
+        keyed[page.path] = (made, key)
+    return key
 
 
 def _code_fingerprint() -> bytes:

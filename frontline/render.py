@@ -205,10 +205,17 @@ def render(
 
 def extras(site: Site, page_paths: list[str]) -> dict[str, str]:
     """Files made in Python rather than from a template: the feed, the sitemap, robots.txt."""
-    output = {discovery.FEED: discovery.atom(site, path_of)}
-    output[discovery.SITEMAP] = discovery.sitemap(site, [*page_paths, *output], path_of)
-    output[discovery.ROBOTS] = discovery.robots(site)
-    return output
+    return {path: make(site) for path, make in extra_makers(page_paths).items()}
+
+
+def extra_makers(page_paths: list[str]) -> dict[str, Callable[[Site], str]]:
+    """How each file of extras() is made from a site (the incremental build notes what each reads)."""
+    listed = [*page_paths, discovery.FEED]
+    return {
+        discovery.FEED: lambda site: discovery.atom(site, path_of),
+        discovery.SITEMAP: lambda site: discovery.sitemap(site, listed, path_of),
+        discovery.ROBOTS: discovery.robots,
+    }
 
 
 def lookups(site: Site, static: list[Asset]) -> dict[str, Any]:

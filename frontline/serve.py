@@ -12,6 +12,7 @@ pages, and the next good build brings the pages back.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import html
 import mimetypes
@@ -36,6 +37,7 @@ from .pipeline import build
 
 EVENTS = "/__frontline/events"
 WATCHED = ("content", "templates", "static")
+FULL_COLLECTION_EVERY = 20  # rebuilds between full garbage collections (see Preview._settle)
 KEEPALIVE = 15.0  # seconds between SSE comments, so that proxies and browsers keep the stream
 SCRIPT = "/__frontline/reload.js"
 # A file, not an inline script: the pages' Content-Security-Policy allows only the site's own scripts.
@@ -93,6 +95,7 @@ class Preview:
         self.sources: dict[Path, str] = {}  # watched file -> hash of its bytes at the last build
         # The last good build's page index and site, kept between builds (incremental.Kept).
         self.written = Written()
+        self.settled = 0
 
     def relevant(self, paths: set[Path]) -> bool:
         """Whether any path is a watched file whose bytes differ from the last build's."""
@@ -134,7 +137,20 @@ class Preview:
             self._publish(None, [Problem("(构建)", 1, 1, f"构建程序出错：{type(exc).__name__}: {exc}")])
         else:
             self._publish(files, result.warnings)
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        self._settle()
+        return seconds
+
+    def _settle(self) -> None:
+        """Keep the collector off what this preview holds between saves (the site, the page
+        index, the files: millions of objects at ten thousand pages), which it would otherwise
+        walk again and again during each rebuild. Now and then it looks at everything once, for
+        garbage with cycles among the frozen objects."""
+        self.settled += 1
+        if self.settled % FULL_COLLECTION_EVERY == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
 
     def _read_output(self, written: Written) -> dict[str, bytes]:
         """Every file of the preview build: those it wrote are read, the others are as last time."""

@@ -29,6 +29,8 @@ from .deps import ENTITY_READS, MISSING, Digests, Read, names_in
 
 Item = tuple  # (read, hash, numbers of its own reads or None)
 COMPACT_FROM = 4096  # fewer reads than this are never worth renumbering
+GROWTH = 2  # look for reads nothing refers to once there are this many times more than at the last look
+DROP_SHARE = 0.25  # and renumber only if at least this share of them can go
 TRACED = ("call", "prop")  # reads whose own reads are known (when recorded)
 
 
@@ -47,6 +49,9 @@ class Reads:
         self.readers: dict[int, set[int]] = {}  # read -> the calls and properties that made it
         for item in items:
             self.append(item)
+        # Looking for reads nothing refers to costs a walk over all of them: only once they
+        # have doubled since the last look, so the walks cost no more than making the reads.
+        self.looked_at = max(len(items), COMPACT_FROM)
 
     def append(self, item: Item) -> int:
         i = len(self.items)
@@ -193,12 +198,13 @@ class Build:
         self.undo.clear()
 
     def finish(self, referred: Iterable[Iterable[int]]) -> dict[int, int] | None:
-        """After a good build: when reads no page refers to any more are most of them, keep
-        only the others, renumbered. Returns the renumbering (or None)."""
+        """After a good build: when reads no page refers to any more are many, keep only the
+        others, renumbered. Returns the renumbering (or None)."""
         self.undo.clear()
         items = self.reads.items
-        if len(items) < COMPACT_FROM:
+        if len(items) < GROWTH * self.reads.looked_at:
             return None
+        self.reads.looked_at = len(items)
         keep: set[int] = set()
         todo = [i for numbers in referred for i in numbers]
         while todo:
@@ -206,12 +212,11 @@ class Build:
             if i not in keep:
                 keep.add(i)
                 todo.extend(items[i][2] or ())
-        if len(keep) * 2 >= len(items):
+        if len(items) - len(keep) < DROP_SHARE * len(items) or len(keep) == len(items):
             return None
         renumber = {old: new for new, old in enumerate(sorted(keep))}
         kept = [(items[i][0], items[i][1], _mapped(items[i][2], renumber)) for i in sorted(keep)]
-        fresh = Reads(kept)
-        vars(self.reads).update(vars(fresh))
+        vars(self.reads).update(vars(Reads(kept)))
         return renumber
 
 
