@@ -481,13 +481,18 @@ def _load_index(cache: Path, out: Path) -> Index:
     saved = cachefile.read(cache)
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
         return empty
-    reads = saved["reads"]
-    if isinstance(reads, bytes):
-        try:
+    reads, pages = saved["reads"], saved["pages"]
+    try:
+        if isinstance(reads, bytes):
             reads = marshal.loads(reads)
-        except (ValueError, EOFError, TypeError):
-            return empty
-    return Index(saved["pages"], Reads(reads), saved["entities"], saved["names"])
+        if isinstance(pages, bytes):
+            pages = {
+                path: Entry(key, array("I", numbers), stat)
+                for path, (key, numbers, stat) in marshal.loads(pages).items()
+            }
+    except (ValueError, EOFError, TypeError):
+        return empty
+    return Index(pages, Reads(reads), saved["entities"], saved["names"])
 
 
 def _save_index(cache: Path, out: Path, index: Index) -> None:
@@ -497,5 +502,6 @@ def _save_index(cache: Path, out: Path, index: Index) -> None:
         packed: bytes | list = marshal.dumps(index.reads.items)
     except ValueError:
         packed = index.reads.items
-    saved = {"format": FORMAT, "out": str(out), "pages": index.pages, "reads": packed}
+    pages = marshal.dumps({path: (e.key, e.reads.tobytes(), e.stat) for path, e in index.pages.items()})
+    saved = {"format": FORMAT, "out": str(out), "pages": pages, "reads": packed}
     cachefile.write(cache, saved | {"entities": index.entities, "names": index.names})
