@@ -8,14 +8,16 @@ before it is published) and return Problems; they never change anything.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import Problem
+from .memo import CheckMemo
 from .models import Article, Content, Figure, Profile
 from .names import NameIndex
 from .numbers import format_number
-from .prose import SHORTCODE, find_links, resolve_link
+from .prose import SHORTCODE, LinkRef, find_links, resolve_link
 
 MEDIA = "content/media/"
 # Titles a report may put next to a name (大兴区总工会生产生活部部长韩志森). Longer ones first, so that
@@ -29,14 +31,54 @@ _DIGIT = re.compile(r"\d")
 BREAK = "，。、；：！？“”‘’（）《》 \t{}"
 
 
-def inspect(content: Content, root: Path) -> list[Problem]:
-    """Every problem the checks find, errors and warnings, in no particular order."""
-    return [
-        *check_links(content, root),
-        *check_unmentioned(content),
-        *check_typed_figures(content),
-        *check_titles(content),
+def inspect(content: Content, root: Path, memo: CheckMemo | None = None) -> list[Problem]:
+    """Every problem the checks find, errors and warnings, in no particular order.
+
+    With memo (the preview's), what each check found in a body is kept under the body and the
+    site-wide inputs it was found with; anything on disk (images) is looked at every time."""
+    seen = _Seen(memo)
+    found = [
+        *check_links(content, root, seen),
+        *check_unmentioned(content, seen),
+        *check_typed_figures(content, seen),
+        *check_titles(content, seen),
     ]
+    seen.keep()
+    return found
+
+
+class _Seen:
+    """The memo's store for the checks, or nothing (every result computed): one per inspect()."""
+
+    def __init__(self, memo: CheckMemo | None):
+        self.memo = memo
+        if memo is not None:
+            memo.checks.begin()
+
+    def get(self, key: tuple, made_with: object, make: Callable[..., Any], *args: Any) -> Any:
+        """make(*args), or the value the last check kept under key if it was made with the very
+        same made_with (the name index or number finder it depends on; None for none)."""
+        if self.memo is None:
+            return make(*args)
+        found = self.memo.checks.get(key)
+        if found is None or found[0] is not made_with:
+            found = (made_with, make(*args))
+            self.memo.checks.put(key, found)
+        return found[1]
+
+    def index(self, kind: str, names: frozenset[str]) -> NameIndex:
+        """A NameIndex of names, the last check's if it had the same names."""
+        kept = self.memo.names.get(kind) if self.memo is not None else None
+        if kept is not None and kept.names == names:
+            return kept
+        index = NameIndex(names)
+        if self.memo is not None:
+            self.memo.names[kind] = index
+        return index
+
+    def keep(self) -> None:
+        if self.memo is not None:
+            self.memo.checks.keep()
 
 
 def _documents(content: Content) -> Iterator[Article | Profile]:
@@ -44,19 +86,17 @@ def _documents(content: Content) -> Iterator[Article | Profile]:
     yield from content.profiles
 
 
-def check_links(content: Content, root: Path) -> list[Problem]:
+def check_links(content: Content, root: Path, seen: _Seen | None = None) -> list[Problem]:
     """Links to other content files must name an existing one; images must exist under content/media/."""
+    seen = seen or _Seen(None)
     documents = {item.source.path: item for item in (*content.articles, *content.profiles)}
     documents |= {item.source.path: item for item in (*content.editions, *content.organizations)}
     documents |= {f.source.path: f for f in content.figures}
     problems = []
     for item in _documents(content):
-        for ref in find_links(item.body):
-            resolved = resolve_link(item.source.path, ref.target)
+        for ref, resolved in seen.get(("links", item.source.path, item.body), None, _internal_links, item):
             if not ref.target:
                 message = "链接地址是空的：请在 ( ) 中写上链接的文件，如 ../profiles/shi-jian.md"
-            elif resolved is None:
-                continue  # another site, or an anchor on this page
             else:
                 message = _link_problem(ref.image, ref.target, resolved[0], documents, item, root)
             if message:
@@ -64,6 +104,12 @@ def check_links(content: Content, root: Path) -> list[Problem]:
                 line = item.source.body_line + ref.line
                 problems.append(Problem(item.source.path, line, ref.col, message, "body", severity))
     return problems
+
+
+def _internal_links(item: Article | Profile) -> tuple[tuple[LinkRef, tuple[str, str] | None], ...]:
+    """The links of a body that can have a problem (empty, or within the site), each resolved."""
+    found = ((ref, resolve_link(item.source.path, ref.target)) for ref in find_links(item.body))
+    return tuple((ref, resolved) for ref, resolved in found if not ref.target or resolved is not None)
 
 
 def _link_problem(image: bool, written: str, path: str, documents: dict, item: object, root: Path) -> str:
@@ -86,17 +132,24 @@ def _link_problem(image: bool, written: str, path: str, documents: dict, item: o
     return f"无法识别的内部链接 {written}：请链接到 content/ 中的 .md 或 .yaml 文件（如 ../profiles/shi-jian.md）"
 
 
-def check_unmentioned(content: Content) -> list[Problem]:
+def check_unmentioned(content: Content, seen: _Seen | None = None) -> list[Problem]:
     """A profile nobody reports on is probably a forgotten or misspelt one."""
-    texts = [e.meta.title + (e.meta.summary or "") for e in content.editions]
-    texts += [a.meta.title + (a.meta.lead or "") + a.body for a in content.articles]
+    seen = seen or _Seen(None)
+    texts = [(e.meta.title, e.meta.summary or "") for e in content.editions]
+    texts += [(a.meta.title, a.meta.lead or "", a.body) for a in content.articles]
     linked = {
         resolved[0]
         for item in _documents(content)
-        for ref in find_links(item.body)
-        if (resolved := resolve_link(item.source.path, ref.target))
+        for _, resolved in seen.get(("links", item.source.path, item.body), None, _internal_links, item)
+        if resolved
     }
-    named = NameIndex(p.meta.name for p in content.profiles).found_in("\0".join(texts))
+    index = seen.index("profiles", frozenset(p.meta.name for p in content.profiles))
+    if seen.memo is None or any("\0" in name for name in index.names):
+        named = index.found_in("\0".join("".join(text) for text in texts))
+    else:
+        # No name holds the NUL that joined the texts, so none is found across two of them: the
+        # names found in each text, kept with the index that found them, add up to the same.
+        named = set().union(*(seen.get(("named", *text), index, index.found_in, "".join(text)) for text in texts))
     problems = []
     for profile in content.profiles:
         name = profile.meta.name
@@ -108,34 +161,59 @@ def check_unmentioned(content: Content) -> list[Problem]:
     return problems
 
 
-def check_typed_figures(content: Content) -> list[Problem]:
+def check_typed_figures(content: Content, seen: _Seen | None = None) -> list[Problem]:
     """A number typed in prose that equals a figure should be that figure's {{fig KEY}}."""
+    seen = seen or _Seen(None)
+    made = _typed_numbers(content.figures, seen)
+    if made is None:
+        return []
+    patterns, typed = made
+    problems = []
+    for item in _documents(content):
+        key = ("typed", item.source.path, item.source.body_line, item.body)
+        problems += seen.get(key, typed, _typed_in, item, patterns, typed)
+    return problems
+
+
+def _typed_numbers(figures: tuple[Figure, ...], seen: _Seen) -> tuple[dict[str, list[Figure]], _TypedNumbers] | None:
+    """The figures' numbers with units, and their finder; the last check's when the figures are
+    the same objects, or give the same numbers, keys and labels (what the warnings say)."""
+    kept = seen.memo.names.get("typed") if seen.memo is not None else None
+    if kept is not None and len(kept[0]) == len(figures) and all(a is b for a, b in zip(kept[0], figures, strict=True)):
+        return kept[1]
     patterns: dict[str, list[Figure]] = {}
-    for figure in content.figures:
+    for figure in figures:
         if not figure.meta.unit:
             continue  # a bare number matches too much prose (dates, ages) to be worth a warning
         for number in {format_number(figure.meta.value), f"{figure.meta.value:f}".rstrip("0").rstrip(".")}:
             patterns.setdefault(number + "\0" + figure.meta.unit, []).append(figure)
-    if not patterns:
-        return []
-    typed = _TypedNumbers(patterns)
+    said = tuple((key, tuple((f.key, f.meta.label) for f in found)) for key, found in patterns.items())
+    if kept is not None and kept[2] == said:
+        made = kept[1]  # the same finder: what it found in each body still holds
+    else:
+        made = (patterns, _TypedNumbers(patterns)) if patterns else None
+    if seen.memo is not None:
+        seen.memo.names["typed"] = (figures, made, said)
+    return made
+
+
+def _typed_in(item: Article | Profile, patterns: dict[str, list[Figure]], typed: _TypedNumbers) -> tuple[Problem, ...]:
     problems = []
-    for item in _documents(content):
-        if not _DIGIT.search(item.body):
-            continue
-        for lineno, line in enumerate(item.body.split("\n")):
-            if not _DIGIT.search(line):
-                continue  # every match starts with a digit, and blanking shortcodes adds none
-            # Shortcodes are blanked, keeping columns: captions quote their photo verbatim.
-            line = SHORTCODE.sub(lambda m: " " * len(m.group(0)), line)
-            for start, text in typed.finditer(line):
-                key = next(k for k in patterns if re.fullmatch(_pattern_of(k), text))
-                refs = "或".join(f"{{{{fig {f.key}}}}}" for f in patterns[key])
-                labels = "、".join(f.meta.label for f in patterns[key])
-                message = f"数字 {text} 与已登记的数字（{labels}）相同：请改写为 {refs}，数字只在 content/stats/ 维护"
-                line_no = item.source.body_line + lineno
-                problems.append(Problem(item.source.path, line_no, start + 1, message, "body", "warning"))
-    return problems
+    if not _DIGIT.search(item.body):
+        return ()
+    for lineno, line in enumerate(item.body.split("\n")):
+        if not _DIGIT.search(line):
+            continue  # every match starts with a digit, and blanking shortcodes adds none
+        # Shortcodes are blanked, keeping columns: captions quote their photo verbatim.
+        line = SHORTCODE.sub(lambda m: " " * len(m.group(0)), line)
+        for start, text in typed.finditer(line):
+            key = next(k for k in patterns if re.fullmatch(_pattern_of(k), text))
+            refs = "或".join(f"{{{{fig {f.key}}}}}" for f in patterns[key])
+            labels = "、".join(f.meta.label for f in patterns[key])
+            message = f"数字 {text} 与已登记的数字（{labels}）相同：请改写为 {refs}，数字只在 content/stats/ 维护"
+            line_no = item.source.body_line + lineno
+            problems.append(Problem(item.source.path, line_no, start + 1, message, "body", "warning"))
+    return tuple(problems)
 
 
 class _TypedNumbers:
@@ -190,60 +268,68 @@ def _pattern_of(key: str) -> str:
     return re.escape(number) + "(?:多|余)?" + re.escape(unit)
 
 
-def check_titles(content: Content) -> list[Problem]:
+def check_titles(content: Content, seen: _Seen | None = None) -> list[Problem]:
     """A report that calls a profiled person by a title their profile does not give them."""
+    seen = seen or _Seen(None)
     problems = []
-    lines = _lines_naming(content)
+    lines = _lines_naming(content, seen)
     for profile in content.profiles:
         named = lines.get(profile.meta.name) if profile.meta.role else None
         if not named:
             continue
-        held = set(re.split(r"[、，,\s]+", profile.meta.role))
-        titles = sorted(set(TITLES) | held, key=len, reverse=True)
+        name, role = profile.meta.name, profile.meta.role
         role_line = profile.source.at("role")[0]
-        for item, line_no, col, title in _titles_used(named, profile.meta.name, titles):
-            if title in held:
-                continue
-            message = (
-                f"这里称 {profile.meta.name} 为“{title}”，但人物资料 {profile.source.path}:{role_line} "
-                f"写的职务是“{profile.meta.role}”：请核对原稿，统一其中一处"
-            )
-            problems.append(Problem(item.source.path, line_no, col, message, "body", "warning"))
+        for article, lineno, line in named:
+            # What a line says of a name depends on the line, the name and the role alone.
+            for col, title in seen.get(("titles", line, name, role), None, _titles_in, line, name, role):
+                message = (
+                    f"这里称 {name} 为“{title}”，但人物资料 {profile.source.path}:{role_line} "
+                    f"写的职务是“{role}”：请核对原稿，统一其中一处"
+                )
+                problems.append(
+                    Problem(article.source.path, article.source.body_line + lineno, col, message, "body", "warning")
+                )
     return problems
 
 
-def _lines_naming(content: Content) -> dict[str, list[tuple[Article, int, str]]]:
+def _lines_naming(content: Content, seen: _Seen) -> dict[str, list[tuple[Article, int, str]]]:
     """Profile name -> the (article, line number, line) that contain it, in article and line order.
 
     Found once for all names (NameIndex) rather than by searching every report for every profile,
     which made this check grow as profiles x reports."""
-    index = NameIndex(p.meta.name for p in content.profiles if p.meta.role)
+    index = seen.index("roles", frozenset(p.meta.name for p in content.profiles if p.meta.role))
     found: dict[str, list[tuple[Article, int, str]]] = {}
     for article in content.articles:
-        for lineno, line in enumerate(article.body.split("\n")):
-            for name in index.found_in(line):
-                found.setdefault(name, []).append((article, lineno, line))
+        body = article.body
+        for name, lineno, line in seen.get(("lines", body), index, _named_lines, index, body):
+            found.setdefault(name, []).append((article, lineno, line))
     return found
 
 
-def _titles_used(
-    lines: list[tuple[Article, int, str]], name: str, titles: list[str]
-) -> Iterator[tuple[Article, int, int, str]]:
-    """(article, line, col, title) for each title written right before a name or right after "name，"."""
-    for article, lineno, line in lines:
-        # Each occurrence, left to right, not overlapping (as re.finditer would find the name;
-        # a regex per name overflowed re's cache of compiled patterns with thousands of profiles).
-        start = line.find(name)
-        while start >= 0:
-            end = start + len(name)
-            before = _segment(line[:start][::-1])[::-1]
-            after = line[end:]
-            after = _segment(after[1:]) if after.startswith("，") else ""
-            for text in (before, after):
-                title = next((t for t in titles if text.endswith(t)), None)
-                if title:
-                    yield article, article.source.body_line + lineno, start + 1, title
-            start = line.find(name, end)
+def _named_lines(index: NameIndex, body: str) -> tuple[tuple[str, int, str], ...]:
+    return tuple((name, lineno, line) for lineno, line in enumerate(body.split("\n")) for name in index.found_in(line))
+
+
+def _titles_in(line: str, name: str, role: str) -> tuple[tuple[int, str], ...]:
+    """(col, title) for each title the role does not hold, written right before the name or right
+    after "name，" in line."""
+    held = set(re.split(r"[、，,\s]+", role))
+    titles = sorted(set(TITLES) | held, key=len, reverse=True)
+    found = []
+    # Each occurrence, left to right, not overlapping (as re.finditer would find the name;
+    # a regex per name overflowed re's cache of compiled patterns with thousands of profiles).
+    start = line.find(name)
+    while start >= 0:
+        end = start + len(name)
+        before = _segment(line[:start][::-1])[::-1]
+        after = line[end:]
+        after = _segment(after[1:]) if after.startswith("，") else ""
+        for text in (before, after):
+            title = next((t for t in titles if text.endswith(t)), None)
+            if title and title not in held:
+                found.append((start + 1, title))
+        start = line.find(name, end)
+    return tuple(found)
 
 
 def _segment(text: str) -> str:

@@ -6,19 +6,16 @@ consistent site; each dangling one is reported at the line where it was written.
 
 from __future__ import annotations
 
-import difflib
 import heapq
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .bodies import Naming, body_findings
 from .errors import BuildError, Problem
+from .memo import CheckMemo
 from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig
-from .names import NameMatcher
-from .numbers import format_figure
-from .prose import KNOWN_SHORTCODES, find_shortcodes, plain_text, sentences
-from .sanitize import check_body
 
 
 @dataclass(frozen=True)
@@ -153,7 +150,14 @@ class Site:
         return self.editions[0] if self.editions else None
 
 
-def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Problem]]:
+def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None = None) -> tuple[Site, list[Problem]]:
+    """The linked Site and its warnings; raises BuildError listing every error found.
+
+    With memo (the preview's), each body's findings are taken from the last check when the body,
+    and everything else they were found from, is the same (see bodies.py)."""
+    bodies = memo.bodies if memo is not None else None
+    if bodies is not None:
+        bodies.begin()
     problems: list[Problem] = []
     orgs = {o.id: o for o in content.organizations}
     editions = {e.number: e for e in content.editions}
@@ -202,46 +206,14 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
 
     cited: dict[str, list[Figure]] = {}
     for item in (*content.articles, *content.profiles):
-        cited[item.slug] = []
-        folder = "articles" if isinstance(item, Article) else "profiles"
-        problems += check_body(item.source.path, item.source.body_line, item.body, f"{folder}/{item.slug}")
-        for code in find_shortcodes(item.body):
-            line, col = item.source.body_line + code.line, code.col
-            if code.kind not in KNOWN_SHORTCODES:
-                problems.append(
-                    Problem(
-                        item.source.path,
-                        line,
-                        col,
-                        f"无法识别的标记 {{{{{code.kind} …}}}}：可用 {{{{fig 编号}}}} 或 {{{{photo 说明}}}}",
-                    )
-                )
-            elif code.kind == "fig" and code.arg not in figures:
-                guess = _close(code.arg, figures)
-                problems.append(
-                    Problem(
-                        item.source.path,
-                        line,
-                        col,
-                        f"未知的数字编号 {code.arg}{guess}：请在 content/stats/ 中定义",
-                        "body",
-                    )
-                )
-            elif code.kind == "fig" and figures[code.arg] not in cited[item.slug]:
-                cited[item.slug].append(figures[code.arg])
-            elif code.kind == "photo" and not code.arg:
-                problems.append(Problem(item.source.path, line, col, "图片说明是空的", "body"))
+        found, keys = body_findings(item, figures, bodies)
+        problems += found
+        cited[item.slug] = [figures[key] for key in keys]
 
     if any(p.severity == "error" for p in problems):
         raise BuildError(problems)
-
-    formatted: dict[str, str] = {}
-
-    def figure_text(key: str) -> str:
-        # Formatting goes through Babel and is asked for once per citation: once per figure is enough.
-        if key not in formatted:
-            formatted[key] = format_figure(figures[key].meta) if key in figures else ""
-        return formatted[key]
+    if bodies is not None:
+        bodies.keep()
 
     # A name two profiles share cannot say whom it means: it is never linked or counted.
     by_name: dict[str, list[Profile]] = defaultdict(list)
@@ -266,29 +238,32 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
     known = frozenset(
         [p.meta.name for p in content.profiles] + [b.name for a in content.articles for b in a.meta.byline]
     )
-    matcher = NameMatcher(linked_names, known)
+    naming = Naming(figures, linked_names, known, memo)
 
     mentions: dict[str, list[Mention]] = defaultdict(list)
     people_in: dict[str, list[Profile]] = defaultdict(list)
     for article in articles:
-        text = "\n".join(filter(None, [article.meta.lead, plain_text(article.body, figure_text)]))
-        for sentence in _naming(matcher, text):
-            for match in matcher.find(sentence):
-                profile = linked_names[match.name]
+        for sentence, names in naming.sentences(article.meta.lead, article.body):
+            for name in names:
+                profile = linked_names[name]
                 if not any(m.article is article for m in mentions[profile.slug]):
                     mentions[profile.slug].append(Mention(article, sentence))
                 if profile not in people_in[article.slug]:
                     people_in[article.slug].append(profile)
     profile_mentions: dict[str, list[ProfileMention]] = defaultdict(list)
     for source in sorted(profiles, key=lambda p: p.slug):
-        for sentence in _naming(matcher, plain_text(source.body, figure_text)):
-            for match in matcher.find(sentence):
-                profile = linked_names[match.name]
+        for sentence, names in naming.sentences(None, source.body):
+            for name in names:
+                profile = linked_names[name]
                 if profile is not source and not any(m.profile is source for m in profile_mentions[profile.slug]):
                     profile_mentions[profile.slug].append(ProfileMention(source, sentence))
 
+    naming.keep()
     edition_order = sorted(editions.values(), key=lambda e: -e.number)
     article_order = sorted(articles, key=lambda a: (-a.meta.edition, a.meta.date, a.slug))
+    by_edition: dict[int, list[Article]] = defaultdict(list)  # one pass: a scan per edition made this quadratic
+    for article in article_order:
+        by_edition[article.meta.edition].append(article)
     site = Site(
         config=content.config,
         organizations=tuple(sorted(orgs.values(), key=lambda o: o.slug)),
@@ -297,9 +272,7 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
         profiles=tuple(sorted(profiles, key=lambda p: p.slug)),
         figures=figures,
         organization_of=orgs,
-        edition_articles={
-            e.number: tuple(a for a in article_order if a.meta.edition == e.number) for e in edition_order
-        },
+        edition_articles={e.number: tuple(by_edition[e.number]) for e in edition_order},
         mentions={p.slug: tuple(mentions[p.slug]) for p in profiles},
         people_in={a.slug: tuple(sorted(people_in[a.slug], key=lambda p: p.slug)) for a in articles},
         figures_in={slug: tuple(figs) for slug, figs in cited.items()},
@@ -308,20 +281,6 @@ def link(content: Content, include_drafts: bool = False) -> tuple[Site, list[Pro
         known_names=known,
     )
     return site, problems
-
-
-def _naming(matcher: NameMatcher, text: str) -> list[str]:
-    """The sentences of text that contain a known name: the names are looked for once in the whole
-    text, and only the sentences holding one of them are searched name by name."""
-    present = matcher.present(text)
-    if not present:
-        return []
-    return [s for s in sentences(text) if any(name in s for name in present)]
-
-
-def _close(key: str, figures: dict[str, Figure]) -> str:
-    guess = difflib.get_close_matches(key, list(figures), n=1)
-    return f"（是否想写 {guess[0]}？）" if guess else ""
 
 
 def _near_keys(profile: Profile) -> tuple[tuple[str, str], ...]:

@@ -11,6 +11,7 @@ import errno
 import functools
 import hashlib
 import importlib.metadata
+import os
 import re
 import stat
 import sys
@@ -119,18 +120,21 @@ def load(
         return [], [Problem(display_path(content, root), 1, 1, "找不到 content 文件夹")]
     inside = content.resolve()
     site = content / "site.yaml"
-    wanted = [(site, "site", display_path(site, root), True)]
+    wanted: list[tuple[Path, str, str, bool, os.DirEntry | None]] = [
+        (site, "site", display_path(site, root), True, None)
+    ]
     for folder, (kind, suffix) in KINDS.items():
         # Once per folder, not per file (pathlib's and relpath's costs add up over 10,000 files):
         # where the folder really is, and the path an editor sees.
         at = content / folder
         folder_inside = at.resolve().is_relative_to(inside)
         shown = display_path(at, root)
-        for path in sorted(at.glob(f"*{suffix}"), key=lambda p: p.name):
-            wanted.append((path, kind, f"{shown}/{path.name}", folder_inside))
-    for path, kind, shown, folder_inside in wanted:
-        # A file that is not a symlink is where its folder is.
-        real_inside = path.resolve().is_relative_to(inside) if path.is_symlink() else folder_inside
+        for entry in _entries(at, suffix):
+            wanted.append((at / entry.name, kind, f"{shown}/{entry.name}", folder_inside, entry))
+    for path, kind, shown, folder_inside, entry in wanted:
+        # A file that is not a symlink is where its folder is (the folder's listing says which are).
+        symlink = entry.is_symlink() if entry is not None else path.is_symlink()
+        real_inside = path.resolve().is_relative_to(inside) if symlink else folder_inside
         if not real_inside and path.exists():
             # A symlink to /etc/passwd or another checkout must not be published as content.
             message = "这是指向 content/ 之外的符号链接：出于安全考虑不读取，请把文件本身放进 content/"
@@ -138,16 +142,31 @@ def load(
             continue
         try:
             docs.append(
-                _cached(cache, path, kind, shown) if cache is not None else read_document(path, kind, shown, parsed)
+                _cached(cache, path, kind, shown, entry)
+                if cache is not None
+                else read_document(path, kind, shown, parsed)
             )
         except UnreadableError as exc:
             problems.append(Problem(shown, exc.line, exc.col, exc.message))
     return docs, problems
 
 
-def _cached(cache: DocumentCache, path: Path, kind: str, shown: str) -> Document:
+def _entries(folder: Path, suffix: str) -> list[os.DirEntry]:
+    """The entries of folder whose names end in suffix, by name: what sorted(folder.glob("*" +
+    suffix)) finds (nothing if folder is not a readable folder), from one listing that also
+    knows which are symlinks and caches each one's stat (the preview stats every file per save)."""
+    if not folder.is_dir():
+        return []
     try:
-        stat = path.stat()
+        with os.scandir(folder) as listing:
+            return sorted((entry for entry in listing if entry.name.endswith(suffix)), key=lambda e: e.name)
+    except PermissionError:
+        return []
+
+
+def _cached(cache: DocumentCache, path: Path, kind: str, shown: str, entry: os.DirEntry | None = None) -> Document:
+    try:
+        stat = entry.stat() if entry is not None else path.stat()
     except OSError:
         return read_document(path, kind, shown)  # reports the error
     stamp = (stat.st_mtime_ns, stat.st_size)

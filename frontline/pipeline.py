@@ -14,6 +14,7 @@ from .images import Portrait, make_portraits, photo_problems
 from .incremental import CACHE_DIR, Written, build_output
 from .link import Site, link
 from .load import DocumentCache, Parsed, load
+from .memo import CheckMemo
 from .render import Asset, assets, load_templates, media, render
 from .search import index as index_search
 from .skip import Look, look, remember
@@ -28,26 +29,32 @@ class Result:
 
 
 def check(
-    root: Path, include_drafts: bool = False, cache: DocumentCache | None = None, parsed: Parsed | None = None
+    root: Path,
+    include_drafts: bool = False,
+    cache: DocumentCache | None = None,
+    parsed: Parsed | None = None,
+    memo: CheckMemo | None = None,
 ) -> Result:
     """Validate and link all content without writing anything; raises BuildError.
 
     Without the preview's cache, documents the last build parsed are taken from the build cache
-    when their file's bytes are the same (load.Parsed); only a successful build updates it."""
+    when their file's bytes are the same (load.Parsed); only a successful build updates it.
+    memo (the preview's, with its cache) keeps what the checks found in each unchanged file
+    for the next check (memo.py)."""
     if cache is None and parsed is None:
         parsed = Parsed(root / CACHE_DIR / "documents.pickle")
     docs, problems = load(root, cache, parsed)
     try:
-        content, warnings = validate(docs)
+        content, warnings = validate(docs, memo)
     except BuildError as exc:
         raise BuildError(problems + exc.problems) from None
     if problems:
         raise BuildError(problems + warnings)
     # The editorial checks do not depend on link()'s result: run them first so that a broken
     # reference and a broken link are reported in one go.
-    found = warnings + inspect(content, root) + photo_problems(root, content.profiles)
+    found = warnings + inspect(content, root, memo) + photo_problems(root, content.profiles)
     try:
-        site, link_warnings = link(content, include_drafts=include_drafts)
+        site, link_warnings = link(content, include_drafts=include_drafts, memo=memo)
     except BuildError as exc:
         raise BuildError(exc.problems + found) from None
     found += link_warnings
@@ -73,11 +80,13 @@ def build(
     search: bool = True,
     in_place: Written | None = None,
     seen: Look | None = None,
+    memo: CheckMemo | None = None,
 ) -> Result:
     """Build the site under root into out; out is replaced only if everything succeeded.
 
     cache and compiled let a long-running caller (the preview) keep parsed content files and
-    compiled templates between builds; both check their sources, so output is the same.
+    compiled templates between builds; both check their sources, so output is the same; memo
+    (with cache) what the checks found in each unchanged file.
     search=False leaves out the Pagefind index (the preview: indexing every page again after
     each save would take longer than all the rest of the rebuild); in_place updates out where
     it is, for a private folder whose only reader is the caller (see incremental.build_output).
@@ -93,7 +102,7 @@ def build(
     else:
         seen = None
     parsed = Parsed(root / CACHE_DIR / "documents.pickle") if cache is None else None
-    env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled, parsed)
+    env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled, parsed, memo)
     # render() + write(), on every core, reusing what the last build made from unchanged inputs.
     files = build_output(
         root,
@@ -119,9 +128,10 @@ def _inputs(
     cache: DocumentCache | None = None,
     compiled: jinja2.BytecodeCache | None = None,
     parsed: Parsed | None = None,
+    memo: CheckMemo | None = None,
 ) -> tuple[jinja2.Environment, Result, list[Asset], dict[str, Portrait], History]:
     env = load_templates(root, compiled)
-    checked = check(root, include_drafts, cache, parsed)
+    checked = check(root, include_drafts, cache, parsed, memo)
     portraits = make_portraits(root, checked.site.profiles)
     static = assets(root) + media(root) + [Asset(path, data) for path, data in sorted(portraits.files.items())]
     return env, checked, static, portraits.by_slug, read_history(root)

@@ -33,6 +33,7 @@ import jinja2.bccache
 from .errors import BuildError, Problem, format_problems
 from .incremental import Written
 from .load import DocumentCache
+from .memo import CheckMemo
 from .pipeline import build
 
 EVENTS = "/__frontline/events"
@@ -91,6 +92,7 @@ class Preview:
         self.state = State()
         self.changed = threading.Condition()
         self.cache: DocumentCache = {}
+        self.memo = CheckMemo()  # what the checks found in each file, for the next save's check
         self.compiled = CompiledTemplates()
         self.sources: dict[Path, str] = {}  # watched file -> hash of its bytes at the last build
         # The last good build's page index and site, kept between builds (incremental.Kept).
@@ -126,6 +128,7 @@ class Preview:
                 self.out,
                 include_drafts=True,
                 cache=self.cache,
+                memo=self.memo,
                 compiled=self.compiled,
                 search=False,
                 in_place=written,

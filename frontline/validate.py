@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from .errors import BuildError, Problem
 from .load import Document
+from .memo import CheckMemo, Store
 from .models import (
     SLUG_PATTERN,
     Article,
@@ -48,32 +50,33 @@ TYPE_NAMES = {
 }
 
 
-def validate(docs: list[Document]) -> tuple[Content, list[Problem]]:
-    """Turn documents into a Content; raises BuildError listing every error found."""
+def validate(docs: list[Document], memo: CheckMemo | None = None) -> tuple[Content, list[Problem]]:
+    """Turn documents into a Content; raises BuildError listing every error found.
+
+    With memo (the preview's), a document that is the very object validated last time gives the
+    same models again: they are frozen, and made from the document alone."""
+    store = memo.documents if memo is not None else None
+    if store is not None:
+        store.begin()
     problems: list[Problem] = []
     by_kind: dict[str, list[tuple[Document, Any]]] = {kind: [] for kind in META_FOR_KIND}
     for doc in docs:
-        meta = parse_meta(doc, problems)
-        if meta is not None:
-            by_kind[doc.kind].append((doc, meta))
+        typed = _typed(doc, store)
+        problems += typed.problems
+        if typed.meta is not None:
+            by_kind[doc.kind].append((doc, typed))
 
     if not by_kind["site"]:
         if not any(p.path.endswith("site.yaml") for p in problems):
             problems.append(Problem("content/site.yaml", 1, 1, "缺少站点配置文件 content/site.yaml"))
         raise BuildError(problems)
-    site_doc, config = by_kind["site"][0]
+    config = by_kind["site"][0][1].meta
 
-    organizations = tuple(Organization(doc.stem, meta, _source(doc)) for doc, meta in by_kind["organization"])
-    editions = tuple(Edition(meta, _source(doc)) for doc, meta in by_kind["edition"])
-    articles = tuple(Article(meta.slug or doc.stem, meta, doc.body, _source(doc)) for doc, meta in by_kind["article"])
-    profiles = tuple(
-        Profile(meta.slug or slugify(meta.name), meta, doc.body, _source(doc)) for doc, meta in by_kind["profile"]
-    )
-    figures = tuple(
-        Figure(fig, Source(doc.path, _sub_marks(doc, ("figures", i)), 1))
-        for doc, meta in by_kind["stats"]
-        for i, fig in enumerate(meta.figures)
-    )
+    organizations = tuple(typed.made[0] for _, typed in by_kind["organization"])
+    editions = tuple(typed.made[0] for _, typed in by_kind["edition"])
+    articles = tuple(typed.made[0] for _, typed in by_kind["article"])
+    profiles = tuple(typed.made[0] for _, typed in by_kind["profile"])
+    figures = tuple(figure for _, typed in by_kind["stats"] for figure in typed.made)
     for article, (doc, _) in zip(articles, by_kind["article"], strict=False):
         if not re.match(SLUG_PATTERN, article.slug):
             problems.append(
@@ -94,7 +97,49 @@ def validate(docs: list[Document]) -> tuple[Content, list[Problem]]:
     content = Content(config, organizations, editions, articles, profiles, figures)
     if any(p.severity == "error" for p in problems):
         raise BuildError(problems)
+    if store is not None:
+        store.keep()
     return content, problems
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """One document validated: its front matter (None if invalid), the problems found in it, and
+    what the build makes of it (one entity, or a stats file's figures)."""
+
+    doc: Document
+    meta: Any
+    problems: tuple[Problem, ...]
+    made: tuple = ()
+
+
+def _typed(doc: Document, store: Store | None) -> _Typed:
+    if store is not None:
+        found = store.get(id(doc))
+        if found is not None and found.doc is doc:  # the object is kept in the entry: its id is not reused
+            return found
+    problems: list[Problem] = []
+    meta = parse_meta(doc, problems)
+    typed = _Typed(doc, meta, tuple(problems), () if meta is None else _made(doc, meta))
+    if store is not None:
+        store.put(id(doc), typed)
+    return typed
+
+
+def _made(doc: Document, meta: Any) -> tuple:
+    if doc.kind == "organization":
+        return (Organization(doc.stem, meta, _source(doc)),)
+    if doc.kind == "edition":
+        return (Edition(meta, _source(doc)),)
+    if doc.kind == "article":
+        return (Article(meta.slug or doc.stem, meta, doc.body, _source(doc)),)
+    if doc.kind == "profile":
+        return (Profile(meta.slug or slugify(meta.name), meta, doc.body, _source(doc)),)
+    if doc.kind == "stats":
+        return tuple(
+            Figure(fig, Source(doc.path, _sub_marks(doc, ("figures", i)), 1)) for i, fig in enumerate(meta.figures)
+        )
+    return ()  # the site config is the meta itself
 
 
 def parse_meta(doc: Document, problems: list[Problem]) -> BaseModel | None:
@@ -165,6 +210,8 @@ def _sub_marks(doc: Document, prefix: tuple) -> dict:
 
 
 def _duplicates(field: str, what: str, items: list[tuple[str, Source, tuple]]) -> list[Problem]:
+    if len({value for value, _, _ in items}) == len(items):
+        return []  # nothing repeats (the usual case): no need to sort thousands of items by position
     first: dict[str, Source] = {}
     problems = []
     for value, source, loc in sorted(items, key=lambda item: (item[1].path, item[1].at(*item[2]))):
