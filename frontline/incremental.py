@@ -158,13 +158,15 @@ def build_output(
         diff = SiteDiff(kept.digests, digests) if kept is not None else None
         check = Build(index_before.reads, digests, edited, renamed, diff)
 
+        folder = str(out) + os.sep
+
         def reusable(path: str) -> bool:
             entry = previous.get(path)
             return (
                 entry is not None
                 and entry.key == keys[path]
                 and changed.isdisjoint(entry.reads)
-                and _stat(out / path) == entry.stat
+                and _stat(folder + path) == entry.stat  # a string: ten thousand Paths cost more than the stats
             )
 
         try:
@@ -433,7 +435,7 @@ def _hash(*parts: bytes) -> str:
 # --- the output as last written -------------------------------------------------------------
 
 
-def _stat(path: Path) -> Stat | None:
+def _stat(path: Path | str) -> Stat | None:
     try:
         st = os.stat(path)
     except OSError:
