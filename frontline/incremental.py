@@ -171,6 +171,8 @@ def build_output(
 
         try:
             changed = check.changed()
+            if diff is not None:
+                diff.carry(index_before.reads, changed)
             fresh_files = [p for p in all_pages if not reusable(p.path)]
             fresh_assets = [a for a in static if not reusable(a.path)]
             fresh_made = [path for path in makers if not reusable(path)]

@@ -74,9 +74,9 @@ class Site:
         return {org: tuple(people) for org, people in grouped.items()}
 
     @cached_property
-    def _near_index(self) -> tuple[dict[tuple, list[Profile]], dict[int, int]]:
-        """Profiles in site order under every combination of their ("town"|"place"|"dept", value)
-        keys, alone and with ("org", organization) added; and each profile's position."""
+    def _near_index(self) -> dict[tuple, list[Profile]]:
+        """Profiles in site order (by slug) under every combination of their ("town"|"place"|
+        "dept", value) keys, alone and with ("org", organization) added."""
         index: dict[tuple, list[Profile]] = defaultdict(list)
         for p in self.profiles:
             keys = _near_keys(p)
@@ -84,7 +84,7 @@ class Site:
                 for group in itertools.combinations(keys, k):
                     index[group].append(p)
                     index[(*group, ("org", p.meta.organization))].append(p)
-        return index, {id(p): i for i, p in enumerate(self.profiles)}
+        return dict(index)
 
     def figures_of_edition(self, number: int) -> tuple[Figure, ...]:
         cited = (f for a in self.edition_articles.get(number, ()) for f in self.figures_in[a.slug])
@@ -112,7 +112,7 @@ class Site:
         are those in an index of k of its keys not already taken with more in common, so each
         level is a merge, in site order, of a few index lists, stopped once `limit` are found."""
         keys = _near_keys(profile)
-        index, position = self._near_index
+        index = self._near_index
         total = _union_size(keys, index) - (1 if keys else 0)  # everyone sharing a key, but this one
         org = profile.meta.organization
         found: list[Profile] = []
@@ -121,7 +121,7 @@ class Site:
             groups = list(itertools.combinations(keys, k))
             for same_org in (True, False):
                 lists = [index.get((*group, ("org", org)) if same_org else group, ()) for group in groups]
-                for p in heapq.merge(*lists, key=lambda p: position[id(p)]):
+                for p in heapq.merge(*lists, key=_slug):  # site order: profiles are sorted by slug
                     if len(found) == limit:
                         return tuple(found), total
                     if id(p) not in taken:
@@ -281,6 +281,10 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
         known_names=known,
     )
     return site, problems
+
+
+def _slug(profile: Profile) -> str:
+    return profile.slug
 
 
 def _near_keys(profile: Profile) -> tuple[tuple[str, str], ...]:

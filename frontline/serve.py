@@ -121,6 +121,8 @@ class Preview:
     def rebuild(self) -> float:
         """Build once; returns the seconds it took. Never raises for bad content."""
         started = time.perf_counter()
+        if self.written.kept is not None:  # a rebuild after a save: see _settle
+            gc.disable()
         try:
             written = self.written
             result = build(
@@ -140,6 +142,8 @@ class Preview:
             self._publish(None, [Problem("(构建)", 1, 1, f"构建程序出错：{type(exc).__name__}: {exc}")])
         else:
             self._publish(files, result.warnings)
+        finally:
+            gc.enable()
         seconds = time.perf_counter() - started
         self._settle()
         return seconds
@@ -147,8 +151,9 @@ class Preview:
     def _settle(self) -> None:
         """Keep the collector off what this preview holds between saves (the site, the page
         index, the files: millions of objects at ten thousand pages), which it would otherwise
-        walk again and again during each rebuild. Now and then it looks at everything once, for
-        garbage with cycles among the frozen objects."""
+        walk again and again during each rebuild; and off the rebuilds after a save, which make
+        few pages. Now and then it looks at everything once, for the garbage with cycles they
+        leave."""
         self.settled += 1
         if self.settled % FULL_COLLECTION_EVERY == 0:
             gc.unfreeze()
