@@ -167,11 +167,14 @@ def build_output(
                 current.append((read, digest))
             return found
 
-        staging = _updated(out, set(keys)) if in_place is not None else fresh_output(out, root, finish)
-        with staging as fresh:  # root: never clear the site or its sources
-            for path in sorted(keys.keys() - {p.path for p in fresh_files} - {a.path for a in fresh_assets}):
-                if fresh != out:
-                    _link(out / path, fresh / path)
+        remade = {p.path for p in fresh_files} | {a.path for a in fresh_assets}
+        kept = sorted(keys.keys() - remade)
+        if in_place is not None:
+            staging = _updated(out, set(keys))
+        else:  # the staging folder comes with the kept files of out in it (root: never clear the site)
+            staging = fresh_output(out, root, finish, keep={p: previous[p].stat for p in kept}, make=remade)
+        with staging as fresh:
+            for path in kept:
                 entry = previous[path]
                 index[path] = Entry(
                     entry.key, array("I", sorted(number(*reads_before[i]) for i in entry.reads)), entry.stat
@@ -359,14 +362,6 @@ def _stat(path: Path) -> Stat | None:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _link(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:  # another filesystem, or links not allowed: copying is still correct
-        target.write_bytes(source.read_bytes())
 
 
 def _exactly(out: Path, keys: dict[str, str], previous: dict[str, Entry], search: bool) -> bool:
