@@ -118,6 +118,7 @@ def prune(
         found = tree.folders.get(folder)
         if wanted is None or found is None or found.files.get(name) != wanted:
             missing.append(path)
+    emptied = []  # folders with no file left (and those that had none: one made by hand, say)
     for rel, found in tree.folders.items():
         for name, have in list(found.files.items()):
             path = f"{rel}/{name}" if rel else name
@@ -125,8 +126,10 @@ def prune(
                 os.unlink(f"{base}/{path}")
                 del found.files[name]
                 touched.add(rel)
+        if rel and not found.files:
+            emptied.append(rel)
     needed = _parents(missing) | _parents(make)
-    for rel in sorted(touched, key=lambda r: r.count("/"), reverse=True):
+    for rel in sorted(emptied, key=lambda r: r.count("/"), reverse=True):
         while rel and rel not in needed and rel in tree.folders:
             found = tree.folders[rel]
             if found.files or found.folders:

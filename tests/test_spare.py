@@ -31,6 +31,10 @@ def _shared(root: Path) -> list[str]:
     )
 
 
+def _empty_folders(out: Path) -> list[str]:
+    return sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_dir() and not any(p.iterdir()))
+
+
 def _nested(paths: list[str]) -> str:
     return next(p for p in paths if "/" in p and p.endswith(".html") and not p.startswith("pagefind/"))
 
@@ -66,6 +70,11 @@ def added(spare: Path, shared: list[str]) -> None:
 def added_keeping_the_folder_time(spare: Path, shared: list[str]) -> None:
     folder = spare / Path(_nested(shared)).parent
     _keep_folder_time(folder, lambda: (folder / "evil.html").write_bytes(EVIL))
+
+
+def folder_added(spare: Path, shared: list[str]) -> None:
+    (spare / "evil").mkdir()
+    (spare / Path(_nested(shared)).parent / "evil").mkdir()
 
 
 def removed(spare: Path, shared: list[str]) -> None:
@@ -110,6 +119,7 @@ TAMPERING = [
     edited,
     added,
     added_keeping_the_folder_time,
+    folder_added,
     removed,
     replaced,
     replaced_keeping_the_folder_time,
@@ -130,6 +140,7 @@ def test_a_tampered_spare_is_never_published(built, tamper: Callable[[Path, list
     write_files(root, {ORIGINAL: MINIMAL[ORIGINAL]})  # back to the site the spare was
     assert run(root).code == 0
     assert snapshot(root / "output") == old
+    assert _empty_folders(root / "output") == []
     assert leftovers(root) == []
     # And on through the other tree, which never was tampered with.
     write_files(root, CHANGED)
