@@ -194,15 +194,15 @@ def build_output(
                 return len(keys)
 
             index: dict[str, Entry] = {}
+            remade = {p.path for p in fresh_files} | {a.path for a in fresh_assets} | set(fresh_made)
+            kept_paths = sorted(keys.keys() - remade)
             if in_place is not None:
                 staging = _updated(out, set(keys), set(previous) if previous else None)
-            else:
-                staging = fresh_output(out, root, finish)
-            with staging as fresh:  # root: never clear the site or its sources
-                remade = {p.path for p in fresh_files} | {a.path for a in fresh_assets} | set(fresh_made)
-                for path in sorted(keys.keys() - remade):
-                    if fresh != out:
-                        _link(out / path, fresh / path)
+            else:  # the staging folder comes with the kept files of out in it (root: never clear the site)
+                keep = {p: previous[p].stat for p in kept_paths}
+                staging = fresh_output(out, root, finish, keep=keep, make=remade)
+            with staging as fresh:
+                for path in kept_paths:
                     index[path] = previous[path]
                 for asset in fresh_assets:
                     index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
@@ -443,14 +443,6 @@ def _stat(path: Path | str) -> Stat | None:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def _link(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:  # another filesystem, or links not allowed: copying is still correct
-        target.write_bytes(source.read_bytes())
 
 
 def _exactly(out: Path, keys: dict[str, str], previous: dict[str, Entry], search: bool) -> bool:

@@ -1,4 +1,4 @@
-"""Stage 5: pages and assets -> output/, built in a fresh directory and swapped in whole.
+"""Stage 5: pages and assets -> output/, built in a staging directory and swapped in whole.
 
 A failed or killed build therefore never leaves a half-written site behind: the previous
 output/ stays exactly as it was until the new one is complete (see publish.py).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -76,9 +77,11 @@ def check_build(files: dict[str, str | bytes]) -> None:
         assert code in (0, 1), messages
         for line in messages.splitlines():
             assert LOCATED.match(line) or line.startswith(SUMMARY), line
-        # Beside output/ a build may leave only its lock file and the incremental build's cache.
+        # Beside output/ a build may leave only its lock file, the incremental build's cache and
+        # the record of what output/ holds (for when it becomes the spare: frontline/spare.py).
         added = files_outside_output(root) - before
-        assert {a for a in added if not a.startswith(".frontline-cache")} <= {".output.lock"}, added
+        record = f".output.record-{os.lstat(root / 'output').st_ino}" if (root / "output").is_dir() else None
+        assert {a for a in added if not a.startswith(".frontline-cache")} <= {".output.lock", record}, added
         if code == 0:
             assert (root / "output/index.html").is_file()
             assert (root / "output/profiles/index.html").is_file()

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -28,7 +29,12 @@ def snapshot(out: Path) -> dict[str, bytes]:
 
 
 def leftovers(root: Path) -> list[str]:
-    return sorted(p.name for p in root.iterdir() if p.name.startswith(".output.") and p.name != ".output.lock")
+    """What builds left beside output/, but the lock, the spare and the records of those two trees."""
+    expected = {".output.lock", ".output.spare"}
+    for tree in ("output", ".output.spare"):
+        if (root / tree).is_dir():
+            expected.add(f".output.record-{os.lstat(root / tree).st_ino}")
+    return sorted(p.name for p in root.iterdir() if p.name.startswith(".output.") and p.name not in expected)
 
 
 def build_subprocess(root: Path, code: str = BUILD, crash_at: str | None = None, *args: str) -> subprocess.Popen:
@@ -59,9 +65,15 @@ def built(tmp_path: Path) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
     return root, old, new
 
 
+SPARE = ".output.spare"
+# The steps after which output/ is the new site.
+AFTER_SWAP = ("swapped", "spared", "done")
+
+
 def steps(new: dict[str, bytes]) -> list[str]:
     files = [f"file:{rel}" for rel in sorted(new) if rel != publish.MARKER]
-    return ["locked", "cleaned", "staging", *files, "staged", "swapped", "done"]
+    spare = ["spare-opened", "spare-pruned"]  # only when the previous build left a spare
+    return ["locked", "cleaned", *spare, "staging", *files, "staged", "recorded", "swapped", "spared", "done"]
 
 
 def test_sigkill_at_every_step_keeps_the_previous_site(built):
@@ -77,7 +89,7 @@ def test_sigkill_at_every_step_keeps_the_previous_site(built):
         else:
             assert proc.returncode == -signal.SIGKILL, step  # the hook fired: the build died here
             fired.append(step)
-            expected = new if step in ("swapped", "done") else old
+            expected = new if step in AFTER_SWAP else old
             assert snapshot(root / "output") == expected, step
             # The next build cleans up what the killed one left and publishes the new site.
             assert run(root).code == 0
@@ -88,12 +100,59 @@ def test_sigkill_at_every_step_keeps_the_previous_site(built):
         assert snapshot(root / "output") == old
         write_files(root, CHANGED)
     assert sum(s.startswith("file:") for s in fired) >= 1  # killed while writing files, too
-    assert len(fired) >= 7
+    assert {"spare-opened", "spare-pruned", "recorded", "spared"} <= set(fired)  # the spare's steps, too
+    assert len(fired) >= 11
 
 
-@pytest.mark.parametrize("step", ["staged", "moved-aside", "swapped"])
-def test_sigkill_without_rename_exchange_loses_nothing(built, step: str):
+@pytest.mark.parametrize("step", ["cleaned", "staging", "staged", "recorded", "swapped", "spared"])
+def test_sigkill_without_a_spare_keeps_the_previous_site(built, step: str):
+    # The previous build left no spare (the first build after a clean one, or the spare was
+    # deleted): the site is staged in a fresh folder, and the replaced site becomes the spare.
     root, old, new = built
+    assert not (root / SPARE).exists()
+    proc = build_subprocess(root, crash_at=step)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert snapshot(root / "output") == (new if step in AFTER_SWAP else old)
+    assert run(root).code == 0
+    assert snapshot(root / "output") == new
+    assert leftovers(root) == []
+    # Whatever the killed build left, the next builds go through a spare and stay exact.
+    write_files(root, {ORIGINAL: MINIMAL[ORIGINAL]})
+    assert run(root).code == 0
+    assert snapshot(root / "output") == old
+    assert snapshot(root / SPARE) == new
+
+
+@pytest.mark.parametrize("step", ["spare-opened", "spare-pruned", "staging", "staged", "recorded"])
+def test_a_spare_left_half_made_is_never_published(built, step: str):
+    root, old, new = built
+    assert run(root).code == 0  # new; the old site is now the spare
+    write_files(root, {ORIGINAL: MINIMAL[ORIGINAL]})
+    proc = build_subprocess(root, crash_at=step)
+    proc.communicate(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert snapshot(root / "output") == new
+    # Killed while the spare was being made the new site: the next build cannot trust its
+    # record (there is none any more), reads it whole and still builds exactly the site.
+    assert run(root).code == 0
+    assert snapshot(root / "output") == old
+    assert leftovers(root) == []
+    write_files(root, CHANGED)
+    assert run(root).code == 0
+    assert snapshot(root / "output") == new
+
+
+@pytest.mark.parametrize("spare", [False, True], ids=["fresh", "spare"])
+@pytest.mark.parametrize("step", ["staged", "moved-aside", "swapped", "spared"])
+def test_sigkill_without_rename_exchange_loses_nothing(built, step: str, spare: bool):
+    root, old, new = built
+    if spare:  # a build made the other site, so the one to stage is the spare
+        write_files(root, {ORIGINAL: textwrap.dedent(MINIMAL[ORIGINAL]) + "另一版。\n"})
+        assert run(root).code == 0
+        assert (root / SPARE).is_dir()
+        old = snapshot(root / "output")
+        write_files(root, CHANGED)
     proc = build_subprocess(root, BUILD_WITHOUT_EXCHANGE, crash_at=step)
     proc.communicate(timeout=60)
     assert proc.returncode == -signal.SIGKILL
@@ -103,7 +162,7 @@ def test_sigkill_without_rename_exchange_loses_nothing(built, step: str):
         (aside,) = [root / n for n in leftovers(root) if ".old-" in n]
         assert snapshot(aside) == old
     else:
-        assert snapshot(root / "output") == (new if step == "swapped" else old)
+        assert snapshot(root / "output") == (new if step in AFTER_SWAP else old)
     assert run(root).code == 0
     assert snapshot(root / "output") == new
     assert leftovers(root) == []
