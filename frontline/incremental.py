@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import importlib.metadata
 import marshal
@@ -178,7 +179,7 @@ def build_output(
                 )
             for asset in fresh_assets:
                 index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
-            for path, found, stat in _render_all(fresh_files, render_page, fresh):
+            for path, found, stat in _render_all(fresh_files, render_page, fresh, site):
                 index[path] = Entry(keys[path], array("I", sorted(number(r) for r in found)), stat)
         # The search index (made by finish from the pages, after they are written): each file as left.
         bundle = _files(out / BUNDLE, SEARCH_BUNDLE)
@@ -211,7 +212,7 @@ _worker: tuple[list[Page], Callable[[Page], str], Path] | None = None
 
 
 def _render_all(
-    todo: list[Page], render_page: Callable[[Page], str], fresh: Path
+    todo: list[Page], render_page: Callable[[Page], str], fresh: Path, site: Site
 ) -> Iterator[tuple[str, set[Read], Stat]]:
     global _worker
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -219,6 +220,13 @@ def _render_all(
         yield from _render_chunk_with(todo, range(len(todo)), render_page, fresh)
         return
     # Forked workers inherit the site, templates and renderer; only page indices and reads travel.
+    # Memory is the sum over the processes of the pages each one writes to after the fork (a page
+    # written by any of them is copied), so: what each would make for itself is made once before
+    # it, and the garbage collector must not walk the inherited objects (marking each is a write
+    # to every page that holds one): frozen, they are left alone until the pool is done.
+    site.make_lookups()
+    gc.collect()
+    gc.freeze()
     _worker = (todo, render_page, fresh)
     try:
         chunks = _chunks(todo, workers)
@@ -230,6 +238,7 @@ def _render_all(
                 yield from done
     finally:
         _worker = None
+        gc.unfreeze()  # a long-running caller (the preview) must still collect them later
 
 
 def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
