@@ -37,6 +37,7 @@ import multiprocessing
 import os
 import sys
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,16 +230,35 @@ def _render_all(
     gc.freeze()
     _worker = (todo, render_page, fresh)
     try:
-        chunks = _chunks(todo, workers)
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            # Taken as they come: the reads of ten thousand pages at once would be most of the memory.
-            for done in pool.imap_unordered(_render_chunk, chunks):
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            for done in _spread(pool, workers - 1, _chunks(todo, workers)):
                 if isinstance(done, list) and done and isinstance(done[0], Problem):
                     raise BuildError(done)
                 yield from done
     finally:
         _worker = None
         gc.unfreeze()  # a long-running caller (the preview) must still collect them later
+
+
+def _spread(pool: Any, forked: int, chunks: list[list[int]]) -> Iterator[list]:
+    """Each chunk's result, as it comes, the chunks rendered by the forked workers and by this
+    process too (one fewer copy of what rendering writes to than with a worker per core): each
+    worker has one chunk queued behind the one it renders, so that it never waits for this
+    process to hand it the next, and this process takes the next chunk itself meanwhile.
+    (Results are taken as they come: the reads of ten thousand pages at once would be most of
+    the memory.)"""
+    waiting = deque(chunks)
+    sent: list = []
+    while waiting or sent:
+        for result in [r for r in sent if r.ready()]:
+            sent.remove(result)
+            yield result.get()
+        while waiting and len(sent) < 2 * forked:
+            sent.append(pool.apply_async(_render_chunk, (waiting.popleft(),)))
+        if waiting:
+            yield _render_chunk(waiting.popleft())
+        elif sent:
+            yield sent.pop(0).get()
 
 
 def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
