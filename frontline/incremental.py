@@ -35,6 +35,7 @@ import importlib.metadata
 import marshal
 import multiprocessing
 import os
+import queue
 import sys
 from array import array
 from collections import deque
@@ -61,6 +62,7 @@ SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 SEARCH_KEY = "search index"  # the key of the search index's files in the page cache
 PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
+MAX_CHUNK = 256  # pages: what the parent holds of a chunk's reads at once stays small
 
 Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as this build wrote it
 
@@ -242,23 +244,41 @@ def _render_all(
 
 def _spread(pool: Any, forked: int, chunks: list[list[int]]) -> Iterator[list]:
     """Each chunk's result, as it comes, the chunks rendered by the forked workers and by this
-    process too (one fewer copy of what rendering writes to than with a worker per core): each
-    worker has one chunk queued behind the one it renders, so that it never waits for this
-    process to hand it the next, and this process takes the next chunk itself meanwhile.
-    (Results are taken as they come: the reads of ten thousand pages at once would be most of
-    the memory.)"""
-    waiting = deque(chunks)
-    sent: list = []
-    while waiting or sent:
-        for result in [r for r in sent if r.ready()]:
-            sent.remove(result)
-            yield result.get()
-        while waiting and len(sent) < 2 * forked:
-            sent.append(pool.apply_async(_render_chunk, (waiting.popleft(),)))
-        if waiting:
-            yield _render_chunk(waiting.popleft())
-        elif sent:
-            yield sent.pop(0).get()
+    process too (one fewer copy of what rendering writes to than with a worker per core). Each
+    worker has one chunk queued behind the one it renders, and is handed the next as soon as it
+    returns one (by the pool's result thread, while this process renders a chunk of its own), so
+    that it never waits for this process. (Results are taken as they come: the reads of ten
+    thousand pages at once would be most of the memory.)"""
+    waiting = deque(chunks)  # taken from both ends' threads: deque's popleft is atomic
+    returned: queue.SimpleQueue = queue.SimpleQueue()
+
+    def send() -> None:
+        try:
+            chunk = waiting.popleft()
+        except IndexError:
+            return
+        pool.apply_async(_render_chunk, (chunk,), callback=back, error_callback=returned.put)
+
+    def back(result: list) -> None:
+        returned.put(result)
+        with contextlib.suppress(ValueError):  # the pool is closing: rendering stopped on an error
+            send()
+
+    for _ in range(2 * forked):
+        send()
+    for _ in range(len(chunks)):
+        try:
+            result = returned.get_nowait()
+        except queue.Empty:
+            try:
+                chunk = waiting.popleft()
+            except IndexError:  # all handed out: wait for the workers' last
+                result = returned.get()
+            else:
+                result = _render_chunk(chunk)
+        if isinstance(result, BaseException):
+            raise result
+        yield result
 
 
 def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
@@ -269,7 +289,7 @@ def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
     chunks = []
     start = 0
     while start < len(order):
-        size = max(8, (len(order) - start) // (workers * 4))
+        size = min(MAX_CHUNK, max(8, (len(order) - start) // (workers * 4)))
         chunks.append(order[start : start + size])
         start += size
     return chunks
