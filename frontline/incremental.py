@@ -46,7 +46,7 @@ from typing import Any
 
 import jinja2
 
-from . import cachefile, deps
+from . import cachefile, deps, pinyin
 from .deps import Read
 from .errors import BuildError, Problem
 from .history import History, page_source
@@ -228,6 +228,7 @@ def _render_all(
     # it, and the garbage collector must not walk the inherited objects (marking each is a write
     # to every page that holds one): frozen, they are left alone until the pool is done.
     site.make_lookups()
+    pinyin.stop()  # every pinyin a page shows is known by now (and the workers would keep it alive)
     gc.collect()
     gc.freeze()
     _worker = (todo, render_page, fresh)

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import pinyin
 from .errors import BuildError, Problem
 from .load import Document
 from .models import (
@@ -66,6 +67,7 @@ def validate(docs: list[Document]) -> tuple[Content, list[Problem]]:
     organizations = tuple(Organization(doc.stem, meta, _source(doc)) for doc, meta in by_kind["organization"])
     editions = tuple(Edition(meta, _source(doc)) for doc, meta in by_kind["edition"])
     articles = tuple(Article(meta.slug or doc.stem, meta, doc.body, _source(doc)) for doc, meta in by_kind["article"])
+    pinyin.warm(meta.name for _, meta in by_kind["profile"] if not meta.slug)  # one request for them all
     profiles = tuple(
         Profile(meta.slug or slugify(meta.name), meta, doc.body, _source(doc)) for doc, meta in by_kind["profile"]
     )
@@ -145,12 +147,7 @@ def problem_from_error(doc: Document, model: type[BaseModel], error: Any) -> Pro
 
 def slugify(name: str) -> str:
     """ASCII slug for a Chinese name: 韩锋光 -> han-feng-guang."""
-    # Imported here: pypinyin's phrase dictionary takes ~0.7 s to load, and a site whose
-    # profiles all give a slug never needs it.
-    from pypinyin import Style, lazy_pinyin
-
-    words = lazy_pinyin(name, style=Style.NORMAL, errors="default")
-    text = "-".join(w for w in words if w.strip())
+    text = "-".join(w for w in pinyin.words(name) if w.strip())
     text = re.sub(r"[^a-z0-9]+", "-", text.lower().replace("ü", "v"))
     return text.strip("-") or "profile"
 
