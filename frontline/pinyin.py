@@ -41,7 +41,7 @@ _checked = False  # whether the helper's pypinyin was found to be this process's
 def start() -> None:
     """Start the helper, unless pypinyin is already imported here (then it costs nothing more)."""
     global _helper, _owner, _checked
-    if _helper is not None or "pypinyin" in sys.modules:
+    if _helper is not None or "pypinyin" in sys.modules or not sys.executable:
         return
     try:
         _helper = subprocess.Popen(
