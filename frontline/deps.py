@@ -271,7 +271,8 @@ def remembered(cache: dict, key: Any, make: Callable[[], Any]) -> Any:
         _page, _fields = set(), set()
         try:
             value = make()
-            found = cache[key] = (value, frozenset(_page), frozenset(_fields))
+            # Tuples, not frozensets: a few reads each, kept for every card (tens of thousands).
+            found = cache[key] = (value, tuple(_page), tuple(_fields))
         finally:
             _page, _fields = saved
     value, reads, fields = found

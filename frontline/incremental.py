@@ -29,13 +29,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import hashlib
 import importlib.metadata
 import marshal
 import multiprocessing
 import os
+import queue
 import sys
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,7 +46,7 @@ from typing import Any
 
 import jinja2
 
-from . import cachefile, deps
+from . import cachefile, deps, pinyin
 from .deps import Read
 from .errors import BuildError, Problem
 from .history import History, page_source
@@ -60,6 +63,7 @@ SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 SEARCH_KEY = "search index"  # the key of the search index's files in the page cache
 PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
+MAX_CHUNK = 256  # pages: what the parent holds of a chunk's reads at once stays small
 
 Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as this build wrote it
 
@@ -213,7 +217,7 @@ def build_output(
                     index[path] = Entry(
                         keys[path], array("I", sorted(check.number(r) for r in found)), _stat(put(fresh, path, data))
                     )
-                for path, found, stat in _render_all(fresh_files, render_page, fresh):
+                for path, found, stat in _render_all(fresh_files, render_page, fresh, site):
                     index[path] = Entry(keys[path], array("I", sorted(check.number(r) for r in found)), stat)
         except BaseException:
             check.rollback()
@@ -283,7 +287,7 @@ _worker: tuple[list[Page], Callable[[Page], str], Path] | None = None
 
 
 def _render_all(
-    todo: list[Page], render_page: Callable[[Page], str], fresh: Path
+    todo: list[Page], render_page: Callable[[Page], str], fresh: Path, site: Site
 ) -> Iterator[tuple[str, set[Read], Stat]]:
     global _worker
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -291,17 +295,63 @@ def _render_all(
         yield from _render_chunk_with(todo, range(len(todo)), render_page, fresh)
         return
     # Forked workers inherit the site, templates and renderer; only page indices and reads travel.
+    # Memory is the sum over the processes of the pages each one writes to after the fork (a page
+    # written by any of them is copied), so: what each would make for itself is made once before
+    # it, and the garbage collector must not walk the inherited objects (marking each is a write
+    # to every page that holds one): frozen, they are left alone until the pool is done. (Not
+    # collected first: that finds nothing here, in a quarter of a second, and would leave holes
+    # in pages that the workers' allocations would then write to.)
+    site.make_lookups()
+    pinyin.stop()  # every pinyin a page shows is known by now (and the workers would keep it alive)
+    gc.freeze()
     _worker = (todo, render_page, fresh)
     try:
-        chunks = _chunks(todo, workers)
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            # Taken as they come: the reads of ten thousand pages at once would be most of the memory.
-            for done in pool.imap_unordered(_render_chunk, chunks):
+        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+            for done in _spread(pool, workers - 1, _chunks(todo, workers)):
                 if isinstance(done, list) and done and isinstance(done[0], Problem):
                     raise BuildError(done)
                 yield from done
     finally:
-        _worker = None
+        _worker = None  # (the frozen objects: the preview collects them now and then, serve._settle)
+
+
+def _spread(pool: Any, forked: int, chunks: list[list[int]]) -> Iterator[list]:
+    """Each chunk's result, as it comes, the chunks rendered by the forked workers and by this
+    process too (one fewer copy of what rendering writes to than with a worker per core). Each
+    worker has one chunk queued behind the one it renders, and is handed the next as soon as it
+    returns one (by the pool's result thread, while this process renders a chunk of its own), so
+    that it never waits for this process. (Results are taken as they come: the reads of ten
+    thousand pages at once would be most of the memory.)"""
+    waiting = deque(chunks)  # taken from both ends' threads: deque's popleft is atomic
+    returned: queue.SimpleQueue = queue.SimpleQueue()
+
+    def send() -> None:
+        try:
+            chunk = waiting.popleft()
+        except IndexError:
+            return
+        pool.apply_async(_render_chunk, (chunk,), callback=back, error_callback=returned.put)
+
+    def back(result: list) -> None:
+        returned.put(result)
+        with contextlib.suppress(ValueError):  # the pool is closing: rendering stopped on an error
+            send()
+
+    for _ in range(2 * forked):
+        send()
+    for _ in range(len(chunks)):
+        try:
+            result = returned.get_nowait()
+        except queue.Empty:
+            try:
+                chunk = waiting.popleft()
+            except IndexError:  # all handed out: wait for the workers' last
+                result = returned.get()
+            else:
+                result = _render_chunk(chunk)
+        if isinstance(result, BaseException):
+            raise result
+        yield result
 
 
 def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
@@ -312,7 +362,7 @@ def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
     chunks = []
     start = 0
     while start < len(order):
-        size = max(8, (len(order) - start) // (workers * 4))
+        size = min(MAX_CHUNK, max(8, (len(order) - start) // (workers * 4)))
         chunks.append(order[start : start + size])
         start += size
     return chunks

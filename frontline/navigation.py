@@ -7,8 +7,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-
+from . import pinyin
 from .link import Site
 from .models import Article, Edition, Organization, Profile
 
@@ -49,7 +48,7 @@ class RoleGroup:
 def anchor(text: str) -> str:
     """A stable ASCII fragment for a Chinese heading: 榆垓镇 -> yu-gai-zhen.
     Remembered per text: sorting thousands of places asks pypinyin for each one every build."""
-    return "-".join(w for w in lazy_pinyin(text, style=Style.NORMAL, errors="ignore") if w.isalnum()) or "x"
+    return "-".join(w for w in pinyin.words(text, errors="ignore") if w.isalnum()) or "x"
 
 
 # Index pages and where they sit: path -> (label, parent path or None for the front page).
@@ -173,6 +172,7 @@ def places(site: Site) -> tuple[PlaceGroup, ...]:
             continue
         town = sent.town or UNKNOWN_TOWN
         towns.setdefault(town, {}).setdefault(sent.place or "", []).append(profile)
+    pinyin.warm([*towns, *(place for by_place in towns.values() for place in by_place)], errors="ignore")
     names = sorted(towns, key=lambda t: (t == UNKNOWN_TOWN, anchor(t), t))
     anchors = _unique_anchors(names)
     return tuple(
@@ -189,6 +189,7 @@ def roles(site: Site) -> tuple[RoleGroup, ...]:
     groups: dict[str, list[Profile]] = {}
     for profile in site.profiles:
         groups.setdefault(profile.meta.role or UNKNOWN_ROLE, []).append(profile)
+    pinyin.warm(groups, errors="ignore")
     names = sorted(groups, key=lambda r: (r == UNKNOWN_ROLE, anchor(r), r))
     anchors = _unique_anchors(names)
     return tuple(RoleGroup(r, anchors[r], tuple(groups[r])) for r in names)

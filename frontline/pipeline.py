@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import pinyin
 from .checks import inspect
 from .errors import BuildError, Problem, errors_in
 from .history import History, read_history
@@ -103,22 +104,27 @@ def build(
     else:
         seen = None
     parsed = Parsed(root / CACHE_DIR / "documents.pickle") if cache is None else None
-    env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled, parsed, memo)
-    # The site model lives until the build ends: keep the collector from walking it again and
-    # again while pages are made (at ten thousand pages that was a third of a rebuild's time).
-    gc.freeze()
-    # render() + write(), on every core, reusing what the last build made from unchanged inputs.
-    files = build_output(
-        root,
-        out,
-        checked.site,
-        env,
-        static,
-        portraits,
-        history,
-        finish=index_search if search else None,
-        in_place=in_place,
-    )
+    if seen is not None:
+        pinyin.start()  # a build from the command line: pypinyin in a helper (see pinyin.py)
+    try:
+        env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled, parsed, memo)
+        # The site model lives until the build ends: keep the collector from walking it again and
+        # again while pages are made (at ten thousand pages that was a third of a rebuild's time).
+        gc.freeze()
+        # render() + write(), on every core, reusing what the last build made from unchanged inputs.
+        files = build_output(
+            root,
+            out,
+            checked.site,
+            env,
+            static,
+            portraits,
+            history,
+            finish=index_search if search else None,
+            in_place=in_place,
+        )
+    finally:
+        pinyin.stop()
     if parsed is not None:
         parsed.save()  # after the output: a refused or failed build leaves the site root as it was
     if seen is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from . import pinyin
 from .errors import BuildError, Problem
 from .load import Document
 from .memo import CheckMemo, Store
@@ -60,11 +62,18 @@ def validate(docs: list[Document], memo: CheckMemo | None = None) -> tuple[Conte
         store.begin()
     problems: list[Problem] = []
     by_kind: dict[str, list[tuple[Document, Any]]] = {kind: [] for kind in META_FOR_KIND}
-    for doc in docs:
-        typed = _typed(doc, store)
+    typed_all = [_typed(doc, store) for doc in docs]
+    # Slugs from pinyin for the new profiles that give none: one request for them all (pinyin.py).
+    new = [t for t in typed_all if t.made is None and t.meta is not None]
+    pinyin.warm(t.meta.name for t in new if t.doc.kind == "profile" and not t.meta.slug)
+    for typed in typed_all:
+        if typed.made is None:
+            typed = dataclasses.replace(typed, made=() if typed.meta is None else _made(typed.doc, typed.meta))
+            if store is not None:
+                store.put(id(typed.doc), typed)
         problems += typed.problems
         if typed.meta is not None:
-            by_kind[doc.kind].append((doc, typed))
+            by_kind[typed.doc.kind].append((typed.doc, typed))
 
     if not by_kind["site"]:
         if not any(p.path.endswith("site.yaml") for p in problems):
@@ -110,7 +119,7 @@ class _Typed:
     doc: Document
     meta: Any
     problems: tuple[Problem, ...]
-    made: tuple = ()
+    made: tuple | None = ()  # None: not made yet
 
 
 def _typed(doc: Document, store: Store | None) -> _Typed:
@@ -120,10 +129,7 @@ def _typed(doc: Document, store: Store | None) -> _Typed:
             return found
     problems: list[Problem] = []
     meta = parse_meta(doc, problems)
-    typed = _Typed(doc, meta, tuple(problems), () if meta is None else _made(doc, meta))
-    if store is not None:
-        store.put(id(doc), typed)
-    return typed
+    return _Typed(doc, meta, tuple(problems), None)
 
 
 def _made(doc: Document, meta: Any) -> tuple:
@@ -190,12 +196,7 @@ def problem_from_error(doc: Document, model: type[BaseModel], error: Any) -> Pro
 
 def slugify(name: str) -> str:
     """ASCII slug for a Chinese name: 韩锋光 -> han-feng-guang."""
-    # Imported here: pypinyin's phrase dictionary takes ~0.7 s to load, and a site whose
-    # profiles all give a slug never needs it.
-    from pypinyin import Style, lazy_pinyin
-
-    words = lazy_pinyin(name, style=Style.NORMAL, errors="default")
-    text = "-".join(w for w in words if w.strip())
+    text = "-".join(w for w in pinyin.words(name) if w.strip())
     text = re.sub(r"[^a-z0-9]+", "-", text.lower().replace("ü", "v"))
     return text.strip("-") or "profile"
 
