@@ -17,6 +17,8 @@ Standard library only, so that it runs under any Python 3.11 and inside the test
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import shutil
 import statistics
@@ -36,6 +38,7 @@ from corpus import build_corpus  # noqa: E402 - bench/ is not a package
 BENCH_VENV = HERE / ".venv"
 DEFAULT_WORK = HERE / ".work"
 ALL_TOOLS = ("frontline", "hugo", "pelican")
+PREVIEW_RUNS = 3  # saves of each kind per round, through the preview server
 
 
 @dataclass
@@ -60,7 +63,11 @@ class Line:
 
     @property
     def peak(self) -> float:
-        return max(s.peak_mib for s in self.samples)
+        return max(s.peak_mib for s in self.samples)  # nan (not sampled) when any is
+
+    @property
+    def peak_text(self) -> str:
+        return "—" if math.isnan(self.peak) else f"{self.peak:.0f}"
 
 
 # --- measuring one command -------------------------------------------------------------------
@@ -234,8 +241,20 @@ def edit_scenarios(site: Path) -> list[tuple[str, Path, str]]:
 
 
 SEARCH = "search index (Pagefind), on its own"
+PREVIEW = "preview (`build.py serve`): save -> reloaded page, one profile {} edited"
 TOTAL = "cold build + search index (sum of the two lines)"
 FULL_NOTHING = "rebuild, nothing changed (default build, with search index)"
+
+
+def preview_samples(site: Path, runs: int) -> dict[str, list[Sample]]:
+    """Save -> reloaded page through the preview server (bench/serve_latency.py), per edit kind.
+    The server's first build renders every page (not measured); memory is not sampled here."""
+    cmd = [site_python(), str(HERE / "serve_latency.py"), "--root", str(site), "--corpus", "--json"]
+    done = subprocess.run([*cmd, "--runs", str(runs)], capture_output=True, text=True, env=Frontline(site).env())
+    if done.returncode != 0:
+        raise SystemExit(f"the preview benchmark failed:\n{done.stdout[-2000:]}{done.stderr[-3000:]}")
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return {kind: [Sample(s, float("nan"), True) for s in seconds] for kind, seconds in found.items()}
 
 
 def run_frontline_rounds(site: Path, line_of, search: bool = True, edits: bool = True) -> None:
@@ -253,6 +272,9 @@ def run_frontline_rounds(site: Path, line_of, search: bool = True, edits: bool =
         finally:
             path.write_text(original, encoding="utf-8")
         tool.build()  # back to the unedited site, unmeasured
+    if edits:
+        for kind, samples in preview_samples(site, PREVIEW_RUNS).items():
+            line_of("frontline", PREVIEW.format("body" if kind == "body" else kind)).samples += samples
     if search:
         # What `make site` does: the default build, with the index (unmeasured: pages reused, index
         # made as above), then the same build again with nothing changed.
@@ -314,7 +336,7 @@ def table(n: int, lines: list[Line]) -> str:
             for ref in ("hugo", "pelican")
         ]
         rows.append(
-            f"| {n:,} | {ln.tool} | {ln.scenario} | {ln.median:.2f} | {ln.peak:.0f} | "
+            f"| {n:,} | {ln.tool} | {ln.scenario} | {ln.median:.2f} | {ln.peak_text} | "
             f"{n / ln.median:,.0f} | {ratios[0]} | {ratios[1]} |"
         )
     return "\n".join(rows)
@@ -331,7 +353,7 @@ def growth(small: int, large: int, by_size: dict[int, list[Line]]) -> str:
         old = before.get((ln.tool, ln.scenario))
         if old is not None:
             rows.append(
-                f"| {ln.tool} | {ln.scenario} | {ln.median / old.median:.2f}× | {old.peak:.0f} → {ln.peak:.0f} |"
+                f"| {ln.tool} | {ln.scenario} | {ln.median / old.median:.2f}× | {old.peak_text} → {ln.peak_text} |"
             )
     return f"{large:,} ÷ {small:,} time ratio (linear: {large / small:.1f}×)\n\n" + "\n".join(rows)
 
@@ -367,7 +389,9 @@ def main(argv: list[str] | None = None) -> int:
 NOTE = (
     "Frontline's lines are `build.py build --no-search` (its pages, as Hugo and Pelican build theirs); "
     "the search index (Pagefind, which the default build runs after the pages) is its own line, "
-    "then the sum of the two, and a no-change rebuild of the default build."
+    "then the sum of the two, and a no-change rebuild of the default build. The preview lines are the "
+    "editor's loop through `build.py serve` (bench/serve_latency.py): a save, the reload event, the page "
+    "fetched again showing the edit."
 )
 
 

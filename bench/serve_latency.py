@@ -13,6 +13,7 @@ The preview does not run Pagefind (see frontline/serve.py), so these figures lea
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import socket
 import statistics
@@ -172,11 +173,15 @@ def main() -> None:
     parser.add_argument("--field", help='front-matter field whose value the edit changes, e.g. "summary:"')
     parser.add_argument("--skip-check", action="store_true", help="leave out the `check` timings")
     parser.add_argument("--skip-in-process", action="store_true", help="leave out the in-process rebuild timings")
+    parser.add_argument(
+        "--corpus", action="store_true", help="--root is a bench/corpus.py site: edit its first profile"
+    )
+    parser.add_argument("--json", action="store_true", help="print the save -> reloaded page seconds as JSON only")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     with tempfile.TemporaryDirectory() as tmp:
         if args.root:
-            root, default = args.root.resolve(), SAMPLE
+            root, default = args.root.resolve(), CORPUS if args.corpus else SAMPLE
         elif args.pages:
             sys.path.insert(0, str(REPO / "bench"))
             from corpus import build_corpus
@@ -195,6 +200,12 @@ def main() -> None:
                 for given, fallback in zip((args.source, args.page, args.phrase, args.field), default, strict=True)
             )
         )
+        kinds = ("body", "front matter")
+        if args.json:  # for bench/run.py: only the editor's loop, through the real server
+            print(
+                json.dumps({kind: to_page for kind, (_, to_page) in time_serve(root, args.runs, target, kinds).items()})
+            )
+            return
         if not args.skip_check:
             print(
                 summary("python build.py check (whole process)", time_check(root, max(3, args.runs // 2))), flush=True
@@ -202,7 +213,6 @@ def main() -> None:
             print(
                 summary("pipeline.check() in process (no imports)", time_check_in_process(root, args.runs)), flush=True
             )
-        kinds = ("body", "front matter")
         if not args.skip_in_process:
             for kind, times in time_rebuild_in_process(root, args.runs, target, kinds).items():
                 print(summary(f"serve: one rebuild in process, {kind} edit", times), flush=True)

@@ -34,6 +34,8 @@ def test_smoke_run_builds_the_corpus_and_prints_the_table(tmp_path, capsys):
         "rebuild, nothing changed",
         "rebuild, one profile body edited",
         "rebuild, nothing changed (default build, with search index)",
+        "preview (`build.py serve`): save -> reloaded page, one profile body edited",
+        "preview (`build.py serve`): save -> reloaded page, one profile front matter edited",
     ):
         assert f"| 200 | frontline | {scenario} |" in printed
     site = tmp_path / "200" / "frontline"
