@@ -315,14 +315,14 @@ def names_in(body: str, names: set[str]) -> bool:
 
 
 @contextlib.contextmanager
-def recording(site: Any) -> Iterator[None]:
+def recording(site: Any, tokens: dict[int, str] | None = None) -> Iterator[None]:
     """While rendering: reads of entities' bodies and front-matter fields are noted, and
     entities know their tokens. Set up before worker processes fork, so they inherit it."""
     global _tokens, _owners, _bodies, _recording
     _outside.clear()  # nothing from before counts
     _outside_fields.clear()
     _recording = True
-    _tokens = {id(e): token(e) for e in entities(site)}
+    _tokens = tokens if tokens is not None else {id(e): token(e) for e in entities(site)}
     _owners = {id(vars(e)["meta"]): _tokens[id(e)] for e in entities(site)}
     _bodies = {id(vars(e)["body"]): _tokens[id(e)] for e in entities(site) if "body" in vars(e)}
     hooked: list[tuple[type, str, Any]] = [(Prose, "html", Prose.__dict__["html"])]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import hashlib
 import importlib.metadata
@@ -141,7 +142,7 @@ def build_output(
     listing = _hash("\n".join(page_paths).encode("utf-8", "surrogatepass")).encode()
     tables = lookups(site, static)
     digests = deps.Digests(site, tables | {"portraits": portraits or {}})
-    with deps.recording(site):
+    with deps.recording(site, digests.tokens):
         # Pages see the site through deps.Tracked, which notes what each one reads.
         wrapped = {name: deps.Table(name, table) for name, table in tables.items()}
         seen = deps.Table("portraits", portraits or {})
@@ -149,7 +150,8 @@ def build_output(
         everywhere = sorted(deps.outside(), key=repr)  # read while making the renderer: every page's
         shared = _shared_key(root, site, [(r, digests(r)) for r in everywhere])
         keyed = kept.keyed if kept is not None else {}
-        keys = {page.path: _key_of(page, shared, site, history, digests, keyed) for page in all_pages}
+        diff = SiteDiff(kept.digests, digests) if kept is not None else None
+        keys = {page.path: _key_of(page, shared, site, history, digests, keyed, diff) for page in all_pages}
         keys |= {a.path: _hash(b"asset", a.data) for a in static}
         keys |= {path: _hash(shared, b"made in Python", path.encode(), listing) for path in makers}
         # A read of an entity's fields or body can only change with the entity: only those of
@@ -159,7 +161,6 @@ def build_output(
         edited = {t for t in before.keys() | entities.keys() if before.get(t) != entities.get(t)}
         names = {name: tables["people"].get(name) for name in (*tables["people"], *site.known_names)}
         renamed = deps.names_changed(index_before.names, names)
-        diff = SiteDiff(kept.digests, digests) if kept is not None else None
         check = Build(index_before.reads, digests, edited, renamed, diff)
 
         folder = str(out) + os.sep
@@ -170,7 +171,9 @@ def build_output(
                 entry is not None
                 and entry.key == keys[path]
                 and changed.isdisjoint(entry.reads)
-                and _stat(folder + path) == entry.stat  # a string: ten thousand Paths cost more than the stats
+                # out as the last build left it; a private folder (the preview's) always is: its
+                # caller keeps the files in memory and reads back only those a build writes.
+                and (kept is not None or _stat(folder + path) == entry.stat)
             )
 
         try:
@@ -408,28 +411,48 @@ def _shared_key(root: Path, site: Site, everywhere: list[tuple[Read, bytes]]) ->
     return h.digest()
 
 
-def _key_of(page: Page, shared: bytes, site: Site, history: History | None, digests: deps.Digests, keyed: dict) -> str:
+def _key_of(
+    page: Page,
+    shared: bytes,
+    site: Site,
+    history: History | None,
+    digests: deps.Digests,
+    keyed: dict,
+    diff: SiteDiff | None = None,
+) -> str:
     """The page itself: its path, template and context (an entity in it by its identity: the
     fields the page shows are reads of their own), and what its footer says of its source file
     (git's date, the edit link). keyed (the preview's, from the last build) spares hashing a
-    page made from the same template, entities and footer under the same shared key."""
-    footer = page_source(source_of(page), history or History(), site.config)
-    tokens = digests.tokens
-    made = (shared, page.template, page.absolute, footer, tuple(page.context), tokens.get(id(page.item)))
-    named = [tokens.get(id(v)) for v in page.context.values()]
-    if None not in named:  # only entities in the context: they hash as their tokens
-        made += tuple(named)
-        hit = keyed.get(page.path)
-        if hit is not None and hit[0] == made:
-            return hit[1]
+    page made from the same template, footer and context (entities by identity, other values
+    compared with the last site's by SiteDiff) under the same shared key."""
+    history = history or History()
+    tokens, source = digests.tokens, source_of(page)
+    # what the footer is made of: the source, git's date and the prefix (the config is in shared)
+    made = (shared, page.template, page.absolute, source, history.changed.get(source), history.prefix)
+    made += (tuple(page.context), tokens.get(id(page.item)))
+    values = tuple(page.context.values())
+    hit = keyed.get(page.path)
+    if (
+        hit is not None
+        and hit[0] == made
+        and len(hit[1]) == len(values)
+        and all(
+            tokens.get(id(b)) == a if a is not None else diff is not None and diff.same(o, b)
+            for a, o, b in zip(hit[2], hit[1], values, strict=True)
+        )
+    ):
+        keyed[page.path] = (made, values, hit[2], hit[3])
+        return hit[3]
+    footer = page_source(source, history, site.config)
     key = _hash(shared, digests.hash(page) + digests.hash(footer))
-    if None not in named:
-        keyed[page.path] = (made, key)
+    keyed[page.path] = (made, values, tuple(tokens.get(id(v)) for v in values), key)
     return key
 
 
+@functools.cache
 def _code_fingerprint() -> bytes:
-    """Frontline's own source and the version of every installed distribution."""
+    """Frontline's own source and the version of every installed distribution (once a process:
+    the code it runs cannot change under it)."""
     parts = [_tree_fingerprint(Path(__file__).parent)]
     versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
     parts.append("\n".join(versions).encode())

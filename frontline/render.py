@@ -174,10 +174,17 @@ def _target_path(target: object) -> str:
     return target if isinstance(target, str) else path_of(target)
 
 
+SOURCE_IN = {
+    "article.html": "article",
+    "profile.html": "profile",
+    "organization.html": "org",
+    "edition.html": "edition",
+}
+
+
 def source_of(page: Page) -> str:
     """The content file a page is made from, or "" for pages made from many."""
-    key = {"article.html": "article", "profile.html": "profile", "organization.html": "org"}.get(page.template)
-    key = key or ("edition" if page.template == "edition.html" else None)
+    key = SOURCE_IN.get(page.template)
     return page.context[key].source.path if key else ""
 
 

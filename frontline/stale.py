@@ -244,7 +244,9 @@ def _carried(value: Any, sub: dict[int, Any]) -> Any:
         ]
         return out if kind is list else tuple(out)
     if kind is dict:
-        return {k if _plain(k) else _carried(k, sub): _carried(v, sub) for k, v in value.items()}
+        if _plain(list(value)):  # keys of plain data, the usual case, told in one go
+            return {k: _carried(v, sub) for k, v in value.items()}
+        return {_carried(k, sub): _carried(v, sub) for k, v in value.items()}
     raise _NotPlainError
 
 
