@@ -74,17 +74,22 @@ class Site:
         return {org: tuple(people) for org, people in grouped.items()}
 
     @cached_property
-    def _near_index(self) -> dict[tuple, list[Profile]]:
-        """Profiles in site order (by slug) under every combination of their ("town"|"place"|
-        "dept", value) keys, alone and with ("org", organization) added."""
-        index: dict[tuple, list[Profile]] = defaultdict(list)
+    def _near_index(self) -> dict[tuple, list[str]]:
+        """The slugs of the profiles, in site order, under every combination of their ("town"|
+        "place"|"dept", value) keys, alone and with ("org", organization) added. (Slugs, not
+        profiles: plain data, which the preview carries over to the next site as it is.)"""
+        index: dict[tuple, list[str]] = defaultdict(list)
         for p in self.profiles:
             keys = _near_keys(p)
             for k in range(1, len(keys) + 1):
                 for group in itertools.combinations(keys, k):
-                    index[group].append(p)
-                    index[(*group, ("org", p.meta.organization))].append(p)
+                    index[group].append(p.slug)
+                    index[(*group, ("org", p.meta.organization))].append(p.slug)
         return dict(index)
+
+    @cached_property
+    def _profile_by_slug(self) -> dict[str, Profile]:
+        return {p.slug: p for p in self.profiles}
 
     def figures_of_edition(self, number: int) -> tuple[Figure, ...]:
         cited = (f for a in self.edition_articles.get(number, ()) for f in self.figures_in[a.slug])
@@ -115,19 +120,20 @@ class Site:
         index = self._near_index
         total = _union_size(keys, index) - (1 if keys else 0)  # everyone sharing a key, but this one
         org = profile.meta.organization
-        found: list[Profile] = []
-        taken = {id(profile)}
+        found: list[str] = []
+        taken = {profile.slug}
+        by_slug = self._profile_by_slug
         for k in range(len(keys), 0, -1):
             groups = list(itertools.combinations(keys, k))
             for same_org in (True, False):
                 lists = [index.get((*group, ("org", org)) if same_org else group, ()) for group in groups]
-                for p in heapq.merge(*lists, key=_slug):  # site order: profiles are sorted by slug
+                for slug in heapq.merge(*lists):  # site order: the profiles are sorted by slug
                     if len(found) == limit:
-                        return tuple(found), total
-                    if id(p) not in taken:
-                        taken.add(id(p))
-                        found.append(p)
-        return tuple(found), total
+                        return tuple(by_slug[s] for s in found), total
+                    if slug not in taken:
+                        taken.add(slug)
+                        found.append(slug)
+        return tuple(by_slug[s] for s in found), total
 
     def town_anchor(self, town: str) -> str | None:
         """The fragment of a town's section on the places index (places/index.html#...)."""
@@ -289,10 +295,6 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
         known_names=known,
     )
     return site, problems
-
-
-def _slug(profile: Profile) -> str:
-    return profile.slug
 
 
 def _near_keys(profile: Profile) -> tuple[tuple[str, str], ...]:

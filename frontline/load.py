@@ -66,7 +66,7 @@ class UnreadableError(Exception):
 
 
 # path -> ((mtime_ns, size), document): lets the preview server reparse only files that changed.
-DocumentCache = dict[Path, tuple[tuple[int, int], "Document"]]
+DocumentCache = dict[str, tuple[tuple[int, int], "Document"]]  # path -> (mtime, size), document
 
 
 class Parsed:
@@ -120,7 +120,7 @@ def load(
         return [], [Problem(display_path(content, root), 1, 1, "找不到 content 文件夹")]
     inside = content.resolve()
     site = content / "site.yaml"
-    wanted: list[tuple[Path, str, str, bool, os.DirEntry | None]] = [
+    wanted: list[tuple[str | Path, str, str, bool, os.DirEntry | None]] = [
         (site, "site", display_path(site, root), True, None)
     ]
     for folder, (kind, suffix) in KINDS.items():
@@ -130,21 +130,22 @@ def load(
         folder_inside = at.resolve().is_relative_to(inside)
         shown = display_path(at, root)
         for entry in _entries(at, suffix):
-            wanted.append((at / entry.name, kind, f"{shown}/{entry.name}", folder_inside, entry))
-    for path, kind, shown, folder_inside, entry in wanted:
+            wanted.append((entry.path, kind, f"{shown}/{entry.name}", folder_inside, entry))
+    for where, kind, shown, folder_inside, entry in wanted:
         # A file that is not a symlink is where its folder is (the folder's listing says which are).
-        symlink = entry.is_symlink() if entry is not None else path.is_symlink()
-        real_inside = path.resolve().is_relative_to(inside) if symlink else folder_inside
-        if not real_inside and path.exists():
+        # (A path as a string until it is needed: ten thousand Paths cost more than their stats.)
+        symlink = entry.is_symlink() if entry is not None else Path(where).is_symlink()
+        real_inside = Path(where).resolve().is_relative_to(inside) if symlink else folder_inside
+        if not real_inside and os.path.exists(where):
             # A symlink to /etc/passwd or another checkout must not be published as content.
             message = "这是指向 content/ 之外的符号链接：出于安全考虑不读取，请把文件本身放进 content/"
             problems.append(Problem(shown, 1, 1, message))
             continue
         try:
             docs.append(
-                _cached(cache, path, kind, shown, entry)
+                _cached(cache, str(where), kind, shown, entry)
                 if cache is not None
-                else read_document(path, kind, shown, parsed)
+                else read_document(Path(where), kind, shown, parsed)
             )
         except UnreadableError as exc:
             problems.append(Problem(shown, exc.line, exc.col, exc.message))
@@ -164,16 +165,16 @@ def _entries(folder: Path, suffix: str) -> list[os.DirEntry]:
         return []
 
 
-def _cached(cache: DocumentCache, path: Path, kind: str, shown: str, entry: os.DirEntry | None = None) -> Document:
+def _cached(cache: DocumentCache, path: str, kind: str, shown: str, entry: os.DirEntry | None = None) -> Document:
     try:
-        stat = entry.stat() if entry is not None else path.stat()
+        stat = entry.stat() if entry is not None else os.stat(path)
     except OSError:
-        return read_document(path, kind, shown)  # reports the error
+        return read_document(Path(path), kind, shown)  # reports the error
     stamp = (stat.st_mtime_ns, stat.st_size)
     hit = cache.get(path)
     if hit is not None and hit[0] == stamp and hit[1].kind == kind:
         return hit[1]
-    doc = read_document(path, kind, shown)
+    doc = read_document(Path(path), kind, shown)
     cache[path] = (stamp, doc)
     return doc
 

@@ -230,9 +230,11 @@ PLAIN = frozenset({str, int, float, bool, type(None)})
 ENTITY_TYPES = frozenset(ENTITIES)
 
 
-def _carried(value: Any, sub: dict[int, Any]) -> Any:
+def _carried(value: Any, sub: dict[int, Any], top: bool = True) -> Any:
     """value with each entity in sub's keys (by id) replaced; only dicts, lists and tuples of
-    plain values and entities can be carried over."""
+    plain values and entities can be carried over (plain data as it is)."""
+    if top and _plain(value):
+        return value
     kind = type(value)
     if kind in PLAIN:
         return value
@@ -240,13 +242,14 @@ def _carried(value: Any, sub: dict[int, Any]) -> Any:
         return sub.get(id(value), value)
     if kind is list or kind is tuple:
         out = [
-            sub.get(id(x), x) if type(x) in ENTITY_TYPES else x if type(x) in PLAIN else _carried(x, sub) for x in value
+            sub.get(id(x), x) if type(x) in ENTITY_TYPES else x if type(x) in PLAIN else _carried(x, sub, False)
+            for x in value
         ]
         return out if kind is list else tuple(out)
     if kind is dict:
         if _plain(list(value)):  # keys of plain data, the usual case, told in one go
-            return {k: _carried(v, sub) for k, v in value.items()}
-        return {_carried(k, sub): _carried(v, sub) for k, v in value.items()}
+            return {k: _carried(v, sub, False) for k, v in value.items()}
+        return {_carried(k, sub, False): _carried(v, sub, False) for k, v in value.items()}
     raise _NotPlainError
 
 

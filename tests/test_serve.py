@@ -191,8 +191,8 @@ def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path
     assert rewritten == {"profiles/shi-jian/index.html"}
     # unchanged files were not parsed again
     report = root / "content/articles/report.md"
-    assert preview.cache[report][1] is parsed[report][1]
-    assert preview.cache[profile][1] is not parsed[profile][1]
+    assert preview.cache[str(report)][1] is parsed[str(report)][1]
+    assert preview.cache[str(profile)][1] is not parsed[str(profile)][1]
 
 
 def stamp(path: Path) -> tuple[int, int, int]:
