@@ -494,10 +494,11 @@ class Digests:
         _note(("prop", name))
         if name not in self.props:
             with page() as found:
-                self.props[name] = getattr(type(self.site), name).func(self.through)
+                value = getattr(type(self.site), name).func(self.through)
             if _recording:
                 self.deps[("prop", name)] = frozenset(found)
-            vars(self.site).setdefault(name, self.props[name])  # pages rendered later use it too
+            # One value for pages rendered later too (a copy of the nearest-people index is 24 MiB).
+            self.props[name] = vars(self.site).setdefault(name, value)
         return self.props[name]
 
     def _whole_table(self, name: str, table: Mapping) -> Any:

@@ -37,70 +37,83 @@ TRACED = ("call", "prop")  # reads whose own reads are known (when recorded)
 
 
 class Reads:
-    """Every read the pages depend on, numbered, each with its hash and own reads, and the
-    indexes that lead from a change to the reads it can affect."""
+    """Every read the pages depend on, numbered, each with its hash and own reads; and, once a
+    build asks (`indexed`), the indexes that lead from a change to the reads it can affect. (A
+    clean build never asks: the next build, in its own process, makes them from the saved
+    reads; the preview keeps them up to date from build to build.)"""
 
     def __init__(self, items: list[Item]):
-        self.items: list[Item] = []
-        self.number_of: dict[Read, int] = {}
-        self.by_entity: dict[str, set[int]] = {}  # token -> its field, body and name-link reads
-        self.by_key: dict[str, dict[Any, int]] = {}  # table -> key -> the read of that entry
-        self.derived: dict[Read, int] = {}  # ("all", table) and ("attr", name) reads
-        self.names: set[int] = set()
-        self.untraced: set[int] = set()
-        self.readers: dict[int, set[int]] = {}  # read -> the calls and properties that made it
-        for item in items:
-            self.append(item)
+        self.items: list[Item] = list(items)
+        self.number_of: dict[Read, int] = {item[0]: i for i, item in enumerate(self.items)}
+        self.indexed = False
         # Looking for reads nothing refers to costs a walk over all of them: only once they
         # have doubled since the last look, so the walks cost no more than making the reads.
         self.looked_at = max(len(items), COMPACT_FROM)
+
+    def index(self) -> Reads:
+        if not self.indexed:
+            self.by_entity: dict[str, list[int]] = {}  # token -> its field, body and name-link reads
+            self.by_key: dict[str, dict[Any, int]] = {}  # table -> key -> the read of that entry
+            self.derived: dict[Read, int] = {}  # ("all", table) and ("attr", name) reads
+            self.names: set[int] = set()
+            self.untraced: set[int] = set()
+            self.readers: dict[int, list[int]] = {}  # read -> the calls and properties that made it
+            self.indexed = True
+            for i in range(len(self.items)):
+                self._indexed(i, add=True)
+        return self
 
     def append(self, item: Item) -> int:
         i = len(self.items)
         self.items.append(item)
         self.number_of[item[0]] = i
-        read = item[0]
-        kind = read[0]
-        if kind in ENTITY_READS or kind == "names":
-            self.by_entity.setdefault(read[1], set()).add(i)
-            if kind == "names":
-                self.names.add(i)
-        elif kind == "key":
-            self.by_key.setdefault(read[1], {})[read[2]] = i
-        elif kind in ("all", "attr"):
-            self.derived[read] = i
-        self._own(i, item[2], add=True)
+        if self.indexed:
+            self._indexed(i, add=True)
         return i
 
     def replace(self, i: int, item: Item) -> None:
-        self._own(i, self.items[i][2], add=False)
+        if self.indexed:
+            self._own(i, self.items[i], add=False)
         self.items[i] = item
-        self._own(i, item[2], add=True)
+        if self.indexed:
+            self._own(i, item, add=True)
 
     def pop(self) -> None:
         """Remove the last read (undoing a failed build)."""
         i = len(self.items) - 1
-        read, _, own = self.items.pop()
-        self._own(i, own, add=False)
-        del self.number_of[read]
-        self.by_entity.get(read[1], set()).discard(i)
-        self.names.discard(i)
-        if read[0] == "key":
-            self.by_key.get(read[1], {}).pop(read[2], None)
-        self.derived.pop(read, None)
+        if self.indexed:
+            self._indexed(i, add=False)
+        del self.number_of[self.items.pop()[0]]
 
-    def _own(self, i: int, own: tuple[int, ...] | None, add: bool) -> None:
-        kind = self.items[i][0][0] if i < len(self.items) else None
-        untraced = own is None and kind not in ENTITY_READS and kind not in ("names", "key", "all", "attr")
-        if add and untraced:
-            self.untraced.add(i)
-        elif not add:
-            self.untraced.discard(i)
+    def _indexed(self, i: int, add: bool) -> None:
+        read = self.items[i][0]
+        kind = read[0]
+        if kind in ENTITY_READS or kind == "names":
+            found = self.by_entity.setdefault(read[1], [])
+            found.append(i) if add else found.remove(i)
+            if kind == "names":
+                self.names.add(i) if add else self.names.discard(i)
+        elif kind == "key":
+            if add:
+                self.by_key.setdefault(read[1], {})[read[2]] = i
+            else:
+                self.by_key[read[1]].pop(read[2], None)
+        elif kind in ("all", "attr"):
+            if add:
+                self.derived[read] = i
+            else:
+                self.derived.pop(read, None)
+        self._own(i, self.items[i], add)
+
+    def _own(self, i: int, item: Item, add: bool) -> None:
+        kind, own = item[0][0], item[2]
+        if own is None and kind not in ENTITY_READS and kind not in ("names", "key", "all", "attr"):
+            self.untraced.add(i) if add else self.untraced.discard(i)
         for d in own or ():
             if add:
-                self.readers.setdefault(d, set()).add(i)
+                self.readers.setdefault(d, []).append(i)
             else:
-                self.readers.get(d, set()).discard(i)
+                self.readers[d].remove(i)
 
 
 @dataclasses.dataclass
@@ -121,7 +134,9 @@ class Build:
 
     def changed(self) -> set[int]:
         """The numbers of the reads whose hash on this build's site differs from the last."""
-        reads = self.reads
+        if not self.reads.items:
+            return set()  # a clean build
+        reads = self.reads.index()
         found: set[int] = set()
         suspects = self._suspects()
         for i in suspects:
@@ -143,7 +158,7 @@ class Build:
         reads = self.reads
         suspects = set(reads.untraced)
         for token in self.edited:
-            suspects |= reads.by_entity.get(token, set())
+            suspects.update(reads.by_entity.get(token, ()))
         if self.renamed:
             for i in reads.names:
                 entity = self.digests.by_token.get(reads.items[i][0][1])
@@ -180,7 +195,7 @@ class Build:
         return self.digests.once(read)
 
     def _own(self, read: Read) -> tuple[int, ...] | None:
-        own = self.digests.deps.get(read)
+        own = self.digests.deps.pop(read, None)  # numbered once: not kept twice
         return None if own is None else tuple(sorted(self.number(r) for r in own))
 
     def number(self, read: Read) -> int:
