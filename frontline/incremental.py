@@ -49,6 +49,7 @@ import jinja2
 
 from . import cachefile, deps, pinyin
 from .deps import Read
+from .digests import Digests
 from .errors import BuildError, Problem
 from .history import History, page_source
 from .link import Site
@@ -98,7 +99,7 @@ class Kept:
 
     out: Path
     index: Index
-    digests: deps.Digests  # its site and tables, for SiteDiff
+    digests: Digests  # its site and tables, for SiteDiff
     keyed: dict[str, tuple[Any, ...]]  # path -> what made its key, and the key (see _key_of)
 
 
@@ -141,7 +142,7 @@ def build_output(
     makers = extra_makers(page_paths)
     listing = _hash("\n".join(page_paths).encode("utf-8", "surrogatepass")).encode()
     tables = lookups(site, static)
-    digests = deps.Digests(site, tables | {"portraits": portraits or {}})
+    digests = Digests(site, tables | {"portraits": portraits or {}})
     with deps.recording(site, digests.tokens):
         # Pages see the site through deps.Tracked, which notes what each one reads.
         wrapped = {name: deps.Table(name, table) for name, table in tables.items()}
@@ -235,7 +236,7 @@ def build_output(
     return len(keys)
 
 
-def _keep(cache: Path, out: Path, in_place: Written | None, index: Index, digests: deps.Digests, keyed: dict) -> None:
+def _keep(cache: Path, out: Path, in_place: Written | None, index: Index, digests: Digests, keyed: dict) -> None:
     """The preview keeps the index in memory, with the site for the next SiteDiff; a build saves it."""
     if in_place is not None:
         digests.forget()
@@ -416,7 +417,7 @@ def _key_of(
     shared: bytes,
     site: Site,
     history: History | None,
-    digests: deps.Digests,
+    digests: Digests,
     keyed: dict,
     diff: SiteDiff | None = None,
 ) -> str:

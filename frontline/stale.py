@@ -27,7 +27,8 @@ import marshal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .deps import ENTITIES, ENTITY_READS, MISSING, Digests, Read, names_in
+from .deps import ENTITIES, ENTITY_READS, MISSING, Read, names_in
+from .digests import Digests
 
 Item = tuple  # (read, hash, numbers of its own reads or None)
 COMPACT_FROM = 4096  # fewer reads than this are never worth renumbering

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from frontline import deps
+from frontline.digests import Digests
 from frontline.errors import BuildError
 from frontline.load import DocumentCache
 from frontline.memo import CheckMemo
@@ -73,7 +74,7 @@ def outcome(root: Path, include_drafts: bool, cache: DocumentCache, memo: CheckM
 def shape(site) -> dict:
     """The site as plain data: each entity's identity, front matter, body and positions, and each
     table and list of the site with entities named by identity (as incremental builds see it)."""
-    digests = deps.Digests(site, {})
+    digests = Digests(site, {})
     entities = {
         deps.token(e): (repr(e.meta), getattr(e, "body", None), e.source.body_line, sorted(e.source.marks.items()))
         for e in deps.entities(site)
