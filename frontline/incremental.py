@@ -240,6 +240,7 @@ def _keep(cache: Path, out: Path, in_place: Written | None, index: Index, digest
     """The preview keeps the index in memory, with the site for the next SiteDiff; a build saves it."""
     if in_place is not None:
         digests.forget()
+        index.reads.index()  # now, after the first build, rather than on the first save
         in_place.kept = Kept(out, index, digests, keyed)
     else:
         _save_index(cache, out, index)
