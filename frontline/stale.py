@@ -34,7 +34,6 @@ Item = tuple  # (read, hash, numbers of its own reads or None)
 COMPACT_FROM = 4096  # fewer reads than this are never worth renumbering
 GROWTH = 2  # look for reads nothing refers to once there are this many times more than at the last look
 DROP_SHARE = 0.25  # and renumber only if at least this share of them can go
-TRACED = ("call", "prop")  # reads whose own reads are known (when recorded)
 
 
 class Reads:
