@@ -303,9 +303,9 @@ def _render_all(
     # Memory is the sum over the processes of the pages each one writes to after the fork (a page
     # written by any of them is copied), so: what each would make for itself is made once before
     # it, and the garbage collector must not walk the inherited objects (marking each is a write
-    # to every page that holds one): frozen, they are left alone until the pool is done. (Not
-    # collected first: that finds nothing here, in a quarter of a second, and would leave holes
-    # in pages that the workers' allocations would then write to.)
+    # to every page that holds one): frozen, they are left alone (the preview collects them now and
+    # then: serve._settle). (Not collected first: that finds nothing here, in a quarter of a
+    # second, and would leave holes in pages that the workers' allocations would then write to.)
     site.make_lookups()
     pinyin.stop()  # every pinyin a page shows is known by now (and the workers would keep it alive)
     gc.freeze()
@@ -317,7 +317,7 @@ def _render_all(
                     raise BuildError(done)
                 yield from done
     finally:
-        _worker = None  # (the frozen objects: the preview collects them now and then, serve._settle)
+        _worker = None
 
 
 def _spread(pool: Any, forked: int, chunks: list[list[int]]) -> Iterator[list]:
@@ -552,15 +552,14 @@ def _load_index(cache: Path, out: Path) -> Index:
     saved = cachefile.read(cache)
     if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
         return empty
-    reads, pages = saved["reads"], saved["pages"]
+    reads = saved["reads"]
     try:
         if isinstance(reads, bytes):
             reads = marshal.loads(reads)
-        if isinstance(pages, bytes):
-            pages = {
-                path: Entry(key, array("I", numbers), stat)
-                for path, (key, numbers, stat) in marshal.loads(pages).items()
-            }
+        pages = {
+            path: Entry(key, array("I", numbers), stat)
+            for path, (key, numbers, stat) in marshal.loads(saved["pages"]).items()
+        }
     except (ValueError, EOFError, TypeError):
         return empty
     return Index(pages, Reads(reads), saved["entities"], saved["names"])
