@@ -278,12 +278,11 @@ def check_titles(content: Content, seen: _Seen | None = None) -> list[Problem]:
         if not named:
             continue
         name, role = profile.meta.name, profile.meta.role
-        role_line = profile.source.at("role")[0]
         for article, lineno, line in named:
             # What a line says of a name depends on the line, the name and the role alone.
             for col, title in seen.get(("titles", line, name, role), None, _titles_in, line, name, role):
                 message = (
-                    f"这里称 {name} 为“{title}”，但人物资料 {profile.source.path}:{role_line} "
+                    f"这里称 {name} 为“{title}”，但人物资料 {profile.source.path}:{profile.source.at('role')[0]} "
                     f"写的职务是“{role}”：请核对原稿，统一其中一处"
                 )
                 problems.append(

@@ -179,40 +179,30 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
     articles = [a for a in content.articles if include_drafts or not a.meta.draft]
     profiles = [p for p in content.profiles if include_drafts or not p.meta.draft]
 
-    def need(ok: bool, source, loc: tuple, message: str) -> None:
-        if not ok:
-            line, col = source.at(*loc)
-            problems.append(Problem(source.path, line, col, message, ".".join(map(str, loc))))
+    def report(source, loc: tuple, message: str) -> None:
+        line, col = source.at(*loc)
+        problems.append(Problem(source.path, line, col, message, ".".join(map(str, loc))))
 
-    org_list = "、".join(sorted(orgs)) or "（还没有）"
+    # Each message is made only for a problem: one that lists every organization, made for each
+    # of tens of thousands of items, was most of a preview's link().
     for item in (*content.articles, *content.profiles, *content.figures):
         meta = item.meta
-        need(
-            meta.organization in orgs,
-            item.source,
-            ("organization",),
-            f"未知的组织 {meta.organization}：content/organizations/ 下没有这个文件；可用的有 {org_list}",
-        )
+        if meta.organization not in orgs:
+            report(
+                item.source,
+                ("organization",),
+                f"未知的组织 {meta.organization}：content/organizations/ 下没有这个文件；可用的有 {_listed(orgs)}",
+            )
     for article in content.articles:
-        need(
-            article.meta.edition in editions,
-            article.source,
-            ("edition",),
-            f"未知的期号 {article.meta.edition}：content/editions/ 下没有这一期",
-        )
+        if article.meta.edition not in editions:
+            report(article.source, ("edition",), f"未知的期号 {article.meta.edition}：content/editions/ 下没有这一期")
     slugs = {a.slug for a in content.articles}
     for figure in content.figures:
-        if figure.meta.article is not None:
-            need(
-                figure.meta.article in slugs,
-                figure.source,
-                ("article",),
-                f"未知的文章 {figure.meta.article}：content/articles/ 下没有这篇",
-            )
+        if figure.meta.article is not None and figure.meta.article not in slugs:
+            report(figure.source, ("article",), f"未知的文章 {figure.meta.article}：content/articles/ 下没有这篇")
     for profile in content.profiles:
-        if profile.meta.party_years is not None:
-            need(
-                profile.meta.party_years in figures,
+        if profile.meta.party_years is not None and profile.meta.party_years not in figures:
+            report(
                 profile.source,
                 ("party_years",),
                 f"未知的数字编号 {profile.meta.party_years}：请先在 content/stats/ 中定义",
@@ -295,6 +285,10 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
         known_names=known,
     )
     return site, problems
+
+
+def _listed(orgs: dict[str, Organization]) -> str:
+    return "、".join(sorted(orgs)) or "（还没有）"
 
 
 def _near_keys(profile: Profile) -> tuple[tuple[str, str], ...]:
