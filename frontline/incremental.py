@@ -4,70 +4,54 @@ Correctness first: a page is reused only when everything it could show is unchan
 incremental build is byte-identical to a clean one (tests/test_incremental.py checks each kind
 of edit). What a page could show is split in two:
 
-- its key: a part all pages share (Frontline's own source and every installed package's
-  version, every file under templates/, the site config, and anything read of the site while
-  no page was being rendered) and the page's own (path, template, context, and what its footer
-  says of its source file: git's date, the edit link);
+- its key (frontline/keys.py): a part all pages share (Frontline's own source and every
+  installed package's version, templates/, the site config) and the page's own (path,
+  template, context, and what its footer says of its source file);
 - what it read of the site while it was rendered last time (frontline/deps.py): each field of
   front matter, each body, each entry of the site's derived tables, each method's result. The
-  cache keeps every read with its hash; the next build evaluates each again on the new site,
-  and a page that made a read whose hash changed is rendered again.
+  cache keeps every read with its hash; the next build finds those whose hash changed
+  (frontline/stale.py), and a page that made one of them is rendered again.
 
 So a profile's body edit re-renders its page, a role edit the pages that show that role (its
 page, colleagues' and neighbours' cards, indexes), a figure edit the pages that show the
 figure, including a sentence quoted from a report that cites it.
 
-Pages to render are spread over worker processes (forked, so the site model is shared, never
-pickled) in chunks; each worker writes its pages into the fresh output directory itself and
-returns only what the pages read, so memory stays bounded by the site model, not the rendered
-pages. Pages that are reused are hard-linked from the previous output into the fresh directory
-(on these disks overwriting a file costs several times a new link), and when nothing at all
-changed the output is left exactly as it is.
+Pages to render are spread over the cores (frontline/workers.py). Pages that are reused are
+hard-linked from the previous output into the fresh directory (on these disks overwriting a file
+costs several times a new link), and when nothing at all changed the output is left exactly as
+it is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
-import gc
-import hashlib
-import importlib.metadata
 import marshal
-import multiprocessing
 import os
-import queue
-import sys
 from array import array
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from . import cachefile, deps, pinyin
-from .deps import Read
+from . import cachefile, deps
 from .digests import Digests
-from .errors import BuildError, Problem
-from .history import History, page_source
+from .history import History
+from .keys import FORMAT, hash_of, key_of, shared_key
 from .link import Site
 from .publish import MARKER_TEXT
-from .render import Asset, Page, extra_makers, lookups, pages, renderer, source_of
+from .render import Asset, extra_makers, lookups, pages, renderer
 from .search import BUNDLE
 from .stale import Build, Reads, SiteDiff
-from .write import MARKER, fresh_output, put
+from .workers import render_all
+from .write import MARKER, Stat, fresh_output, put, stat_of
 
 CACHE_DIR = ".frontline-cache"
-FORMAT = 7  # bump when the cache's layout or meaning changes
 SEARCH_BUNDLE = f"{BUNDLE}/"
 SEARCH_ENTRY = f"{BUNDLE}/pagefind-entry.json"
 SEARCH_KEY = "search index"  # the key of the search index's files in the page cache
-PARALLEL_FROM = 64  # fewer pages than this render faster in-process than through a pool
-MAX_CHUNK = 256  # pages: what the parent holds of a chunk's reads at once stays small
-
-Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as this build wrote it
 
 
 @dataclass(frozen=True)
@@ -140,7 +124,7 @@ def build_output(
     # the sitemap lists every page, so the list is in its key.
     page_paths = [p.path for p in all_pages]
     makers = extra_makers(page_paths)
-    listing = _hash("\n".join(page_paths).encode("utf-8", "surrogatepass")).encode()
+    listing = hash_of("\n".join(page_paths).encode("utf-8", "surrogatepass")).encode()
     tables = lookups(site, static)
     digests = Digests(site, tables | {"portraits": portraits or {}})
     with deps.recording(site, digests.tokens):
@@ -149,12 +133,12 @@ def build_output(
         seen = deps.Table("portraits", portraits or {})
         render_page = renderer(deps.Tracked(site), env, static, seen, history, wrapped, site.known_names)
         everywhere = sorted(deps.outside(), key=repr)  # read while making the renderer: every page's
-        shared = _shared_key(root, site, [(r, digests(r)) for r in everywhere])
+        shared = shared_key(root, site, [(r, digests(r)) for r in everywhere])
         keyed = kept.keyed if kept is not None else {}
         diff = SiteDiff(kept.digests, digests) if kept is not None else None
-        keys = {page.path: _key_of(page, shared, site, history, digests, keyed, diff) for page in all_pages}
-        keys |= {a.path: _hash(b"asset", a.data) for a in static}
-        keys |= {path: _hash(shared, b"made in Python", path.encode(), listing) for path in makers}
+        keys = {page.path: key_of(page, shared, site, history, digests, keyed, diff) for page in all_pages}
+        keys |= {a.path: hash_of(b"asset", a.data) for a in static}
+        keys |= {path: hash_of(shared, b"made in Python", path.encode(), listing) for path in makers}
         # A read of an entity's fields or body can only change with the entity: only those of
         # entities edited since (few) are evaluated again; the rest, see stale.py.
         entities = digests.entity_digests(kept.digests if kept is not None else None)
@@ -174,7 +158,7 @@ def build_output(
                 and changed.isdisjoint(entry.reads)
                 # out as the last build left it; a private folder (the preview's) always is: its
                 # caller keeps the files in memory and reads back only those a build writes.
-                and (kept is not None or _stat(folder + path) == entry.stat)
+                and (kept is not None or stat_of(folder + path) == entry.stat)
             )
 
         try:
@@ -213,15 +197,15 @@ def build_output(
                 for path in kept_paths:
                     index[path] = previous[path]
                 for asset in fresh_assets:
-                    index[asset.path] = Entry(keys[asset.path], NO_READS, _stat(put(fresh, asset.path, asset.data)))
+                    index[asset.path] = Entry(keys[asset.path], NO_READS, stat_of(put(fresh, asset.path, asset.data)))
                 tracked = deps.Tracked(site)
                 for path in fresh_made:
                     with deps.page() as found:
                         data = makers[path](tracked).encode("utf-8")
                     index[path] = Entry(
-                        keys[path], array("I", sorted(check.number(r) for r in found)), _stat(put(fresh, path, data))
+                        keys[path], array("I", sorted(check.number(r) for r in found)), stat_of(put(fresh, path, data))
                     )
-                for path, found, stat in _render_all(fresh_files, render_page, fresh, site):
+                for path, found, stat in render_all(fresh_files, render_page, fresh, site):
                     index[path] = Entry(keys[path], array("I", sorted(check.number(r) for r in found)), stat)
         except BaseException:
             check.rollback()
@@ -231,7 +215,7 @@ def build_output(
             index = {path: _renumbered(entry, renumber) for path, entry in index.items()}
         # The search index (made by finish from the pages, after they are written): each file as left.
         bundle = _files(out / BUNDLE, SEARCH_BUNDLE)
-        index |= {path: Entry(SEARCH_KEY, NO_READS, _stat(out / path)) for path in bundle}
+        index |= {path: Entry(SEARCH_KEY, NO_READS, stat_of(out / path)) for path in bundle}
         _keep(cache, out, in_place, Index(index, index_before.reads, entities, names), digests, keyed)
     return len(keys)
 
@@ -286,238 +270,7 @@ def _remove_empty_parents(out: Path, path: str) -> None:
         folder = folder.parent
 
 
-# --- rendering, in worker processes when there is enough to do ------------------------------
-
-_worker: tuple[list[Page], Callable[[Page], str], Path] | None = None
-
-
-def _render_all(
-    todo: list[Page], render_page: Callable[[Page], str], fresh: Path, site: Site
-) -> Iterator[tuple[str, set[Read], Stat]]:
-    global _worker
-    workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from _render_chunk_with(todo, range(len(todo)), render_page, fresh)
-        return
-    # Forked workers inherit the site, templates and renderer; only page indices and reads travel.
-    # Memory is the sum over the processes of the pages each one writes to after the fork (a page
-    # written by any of them is copied), so: what each would make for itself is made once before
-    # it, and the garbage collector must not walk the inherited objects (marking each is a write
-    # to every page that holds one): frozen, they are left alone (the preview collects them now and
-    # then: serve._settle). (Not collected first: that finds nothing here, in a quarter of a
-    # second, and would leave holes in pages that the workers' allocations would then write to.)
-    site.make_lookups()
-    pinyin.stop()  # every pinyin a page shows is known by now (and the workers would keep it alive)
-    gc.freeze()
-    _worker = (todo, render_page, fresh)
-    try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
-            for done in _spread(pool, workers - 1, _chunks(todo, workers)):
-                if isinstance(done, list) and done and isinstance(done[0], Problem):
-                    raise BuildError(done)
-                yield from done
-    finally:
-        _worker = None
-
-
-def _spread(pool: Any, forked: int, chunks: list[list[int]]) -> Iterator[list]:
-    """Each chunk's result, as it comes, the chunks rendered by the forked workers and by this
-    process too (one fewer copy of what rendering writes to than with a worker per core). Each
-    worker has one chunk queued behind the one it renders, and is handed the next as soon as it
-    returns one (by the pool's result thread, while this process renders a chunk of its own), so
-    that it never waits for this process. (Results are taken as they come: the reads of ten
-    thousand pages at once would be most of the memory.)"""
-    waiting = deque(chunks)  # taken from both ends' threads: deque's popleft is atomic
-    returned: queue.SimpleQueue = queue.SimpleQueue()
-
-    def send() -> None:
-        try:
-            chunk = waiting.popleft()
-        except IndexError:
-            return
-        pool.apply_async(_render_chunk, (chunk,), callback=back, error_callback=returned.put)
-
-    def back(result: list) -> None:
-        returned.put(result)
-        with contextlib.suppress(ValueError):  # the pool is closing: rendering stopped on an error
-            send()
-
-    for _ in range(2 * forked):
-        send()
-    for _ in range(len(chunks)):
-        try:
-            result = returned.get_nowait()
-        except queue.Empty:
-            try:
-                chunk = waiting.popleft()
-            except IndexError:  # all handed out: wait for the workers' last
-                result = returned.get()
-            else:
-                result = _render_chunk(chunk)
-        if isinstance(result, BaseException):
-            raise result
-        yield result
-
-
-def _chunks(todo: list[Page], workers: int) -> list[list[int]]:
-    """Page indices in chunks for the workers: pages made from many things (indexes, the email
-    editions: tens to hundreds of ms each) first, then chunks that shrink as the work runs out,
-    so that the workers finish together instead of one waiting for the other's last chunk."""
-    order = sorted(range(len(todo)), key=lambda i: todo[i].item is not None)
-    chunks = []
-    start = 0
-    while start < len(order):
-        size = min(MAX_CHUNK, max(8, (len(order) - start) // (workers * 4)))
-        chunks.append(order[start : start + size])
-        start += size
-    return chunks
-
-
-def _render_chunk(indices: list[int]) -> list:
-    assert _worker is not None
-    todo, render_page, fresh = _worker
-    try:
-        return _render_chunk_with(todo, indices, render_page, fresh)
-    except BuildError as exc:
-        return exc.problems  # BuildError does not survive pickling; its problems do
-
-
-def _render_chunk_with(
-    todo: list[Page], indices: Iterable[int], render_page: Callable[[Page], str], fresh: Path
-) -> list[tuple[str, set[Read], Stat]]:
-    done = []
-    for i in indices:
-        page = todo[i]
-        with deps.page() as found:
-            html = render_page(page)
-        done.append((page.path, found, _stat(put(fresh, page.path, html.encode("utf-8")))))
-    return done
-
-
-# --- keys ----------------------------------------------------------------------------------------
-
-
-def _shared_key(root: Path, site: Site, everywhere: list[tuple[Read, bytes]]) -> bytes:
-    """What every page depends on: Frontline's code, the templates, the site config, and
-    whatever was read of the site outside any page. (Static files, media and portraits are
-    looked up by name, each look-up a read of the page that makes it.)"""
-    h = hashlib.blake2b(digest_size=20)
-    for part in (
-        f"{FORMAT} {sys.version}".encode(),
-        _code_fingerprint(),
-        _tree_fingerprint(root / "templates"),
-        repr(site.config).encode(),
-        _fingerprint(everywhere),
-    ):
-        h.update(_hash(part).encode())
-    return h.digest()
-
-
-def _key_of(
-    page: Page,
-    shared: bytes,
-    site: Site,
-    history: History | None,
-    digests: Digests,
-    keyed: dict,
-    diff: SiteDiff | None = None,
-) -> str:
-    """The page itself: its path, template and context (an entity in it by its identity: the
-    fields the page shows are reads of their own), and what its footer says of its source file
-    (git's date, the edit link). keyed (the preview's, from the last build) spares hashing a
-    page made from the same template, footer and context (entities by identity, other values
-    compared with the last site's by SiteDiff) under the same shared key."""
-    history = history or History()
-    tokens, source = digests.tokens, source_of(page)
-    # what the footer is made of: the source, git's date and the prefix (the config is in shared)
-    made = (shared, page.template, page.absolute, source, history.changed.get(source), history.prefix)
-    made += (tuple(page.context), tokens.get(id(page.item)))
-    values = tuple(page.context.values())
-    hit = keyed.get(page.path)
-    if (
-        hit is not None
-        and hit[0] == made
-        and len(hit[1]) == len(values)
-        and all(
-            tokens.get(id(b)) == a if a is not None else diff is not None and diff.same(o, b)
-            for a, o, b in zip(hit[2], hit[1], values, strict=True)
-        )
-    ):
-        keyed[page.path] = (made, values, hit[2], hit[3])
-        return hit[3]
-    footer = page_source(source, history, site.config)
-    key = _hash(shared, digests.hash(page) + digests.hash(footer))
-    keyed[page.path] = (made, values, tuple(tokens.get(id(v)) for v in values), key)
-    return key
-
-
-@functools.cache
-def _code_fingerprint() -> bytes:
-    """Frontline's own source and the version of every installed distribution (once a process:
-    the code it runs cannot change under it)."""
-    parts = [_tree_fingerprint(Path(__file__).parent)]
-    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
-    parts.append("\n".join(versions).encode())
-    return b"".join(parts)
-
-
-def _tree_fingerprint(folder: Path) -> bytes:
-    h = hashlib.blake2b(digest_size=20)
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.digest()
-
-
-def _fingerprint(obj: Any) -> bytes:
-    """A stable serialisation of plain data (unknown objects fall back to repr(), which for most
-    carries an address: such a key never matches, so the page is simply re-rendered)."""
-    out: list[str] = []
-    _walk(obj, out, set())
-    return "\x1f".join(out).encode("utf-8", "surrogatepass")
-
-
-def _walk(obj: Any, out: list[str], seen: set[int]) -> None:
-    if obj is None or isinstance(obj, str | int | float | bool | bytes):
-        out.append(f"{type(obj).__name__}:{obj!r}")
-    elif id(obj) in seen:
-        out.append("cycle")
-    elif isinstance(obj, dict):
-        seen.add(id(obj))
-        out.append(f"dict:{len(obj)}")
-        for k, v in obj.items():
-            _walk(k, out, seen)
-            _walk(v, out, seen)
-    elif isinstance(obj, list | tuple | set | frozenset):
-        seen.add(id(obj))
-        items = sorted(obj, key=repr) if isinstance(obj, set | frozenset) else obj
-        out.append(f"{type(obj).__name__}:{len(items)}")
-        for item in items:
-            _walk(item, out, seen)
-    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        seen.add(id(obj))
-        out.append(f"dc:{type(obj).__name__}")
-        for f in dataclasses.fields(obj):
-            _walk(getattr(obj, f.name), out, seen)
-    else:
-        out.append(f"{type(obj).__name__}:{obj!r}")  # pydantic models, dates, Decimals: repr is exact
-
-
-def _hash(*parts: bytes) -> str:
-    h = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        h.update(part)
-    return h.hexdigest()
-
-
 # --- the output as last written -------------------------------------------------------------
-
-
-def _stat(path: Path | str) -> Stat | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _exactly(out: Path, keys: dict[str, str], previous: dict[str, Entry], search: bool) -> bool:
@@ -532,7 +285,7 @@ def _exactly(out: Path, keys: dict[str, str], previous: dict[str, Entry], search
         return False
     if bundle and not search:
         return False
-    if any(_stat(out / path) != previous[path].stat for path in bundle):
+    if any(stat_of(out / path) != previous[path].stat for path in bundle):
         return False
     return found - bundle == set(keys) | {MARKER}
 

@@ -6,12 +6,13 @@ output/ stays exactly as it was until the new one is complete (see publish.py).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .publish import MARKER, fresh_output, put
 from .render import Asset
 
-__all__ = ["MARKER", "fresh_output", "put", "write"]
+__all__ = ["MARKER", "Stat", "fresh_output", "put", "stat_of", "write"]
 
 
 def write(out: Path, html: dict[str, str], static: list[Asset], root: Path | None = None) -> int:
@@ -26,3 +27,14 @@ def write(out: Path, html: dict[str, str], static: list[Asset], root: Path | Non
         for rel in sorted(files):
             put(fresh, rel, files[rel])
     return len(files)
+
+
+Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as a build wrote it
+
+
+def stat_of(path: Path | str) -> Stat | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)

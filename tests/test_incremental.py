@@ -455,12 +455,12 @@ def test_one_preview_through_every_edit_and_a_failed_render_equals_clean_builds(
 def test_pages_rendered_by_forked_workers_and_the_parent_are_the_same(tmp_path: Path, monkeypatch):
     """The real content is too small for the worker pool: force it (three cores: two forked
     workers and the parent), then check a clean build and an incremental one against in-process."""
-    from frontline import incremental
+    from frontline import workers
 
     alone = _site(tmp_path / "alone")
     assert run(alone).code == 0
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(incremental, "MAX_CHUNK", 2)  # many chunks, so that all three render some
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(workers, "MAX_CHUNK", 2)  # many chunks, so that all three render some
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
     pooled = _site(tmp_path / "pooled")
     assert run(pooled).code == 0
@@ -468,7 +468,7 @@ def test_pages_rendered_by_forked_workers_and_the_parent_are_the_same(tmp_path: 
     shown = front_matter(pooled)
     front_matter(alone)
     assert run(pooled).code == 0
-    monkeypatch.setattr(incremental, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 10**9)
     assert run(alone).code == 0
     assert _tree(pooled / "output") == _tree(alone / "output")
     assert any(shown in data.decode("utf-8", "replace") for data in _tree(pooled / "output").values())
