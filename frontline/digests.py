@@ -25,17 +25,18 @@ from .deps import ENTITIES, MISSING, MISSING_HASH, Read, Table, entities, token
 class Digests:
     """The hash of each read as evaluated on this build's site (and its renderer's tables)."""
 
-    def __init__(self, site: Any, tables: Mapping[str, Mapping]):
+    def __init__(self, site: Any, tables: Mapping[str, Mapping], before: Digests | None = None):
         self.site = site
         self.tables = {f"site.{f.name}": getattr(site, f.name) for f in dataclasses.fields(site)}
         self.tables |= tables
-        self.tokens = {id(e): token(e) for e in entities(site)}
+        self.tokens = _tokens(site, before)
         self.by_token = {t: e for e in entities(site) if (t := self.tokens[id(e)])}
         self.memo: dict[Read, bytes] = {}
         # What each call and cached property evaluated here read (only while recording, when
         # the front-matter hooks are in place: otherwise nothing is known of what they read).
         self.deps: dict[Read, frozenset[Read]] = {}
         self.props: dict[str, Any] = {}
+        self.plain: dict[str, Any] = {}  # cached property -> its value here, known to be plain data
         self.made: dict[str, tuple[Any, str, bytes]] = {}  # token -> (front matter, body, hash)
         self.through = Through(site, self)
         # What a read this build cannot evaluate again hashes to: never equal to any other build's.
@@ -180,6 +181,19 @@ class Digests:
                 self._walk(getattr(obj, name), out, seen)
         else:
             out.append(f"{type(obj).__name__}:{obj!r}")  # pydantic models, dates, Decimals: repr is exact
+
+
+def _tokens(site: Any, before: Digests | None) -> dict[int, str]:
+    """id -> token of each entity of site; the last build's for the very objects it had (the
+    preview keeps unchanged files' models, which the last site holds alive, so no id is reused)."""
+    if before is None:
+        return {id(e): token(e) for e in entities(site)}
+    known, by_token = before.tokens, before.by_token
+    found = {}
+    for e in entities(site):
+        t = known.get(id(e))
+        found[id(e)] = t if t is not None and by_token.get(t) is e else token(e)
+    return found
 
 
 class Through:

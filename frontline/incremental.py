@@ -126,7 +126,7 @@ def build_output(
     makers = extra_makers(page_paths)
     listing = hash_of("\n".join(page_paths).encode("utf-8", "surrogatepass")).encode()
     tables = lookups(site, static)
-    digests = Digests(site, tables | {"portraits": portraits or {}})
+    digests = Digests(site, tables | {"portraits": portraits or {}}, kept.digests if kept is not None else None)
     with deps.recording(site, digests.tokens):
         # Pages see the site through deps.Tracked, which notes what each one reads.
         wrapped = {name: deps.Table(name, table) for name, table in tables.items()}

@@ -245,11 +245,9 @@ PLAIN = frozenset({str, int, float, bool, type(None)})
 ENTITY_TYPES = frozenset(ENTITIES)
 
 
-def _carried(value: Any, sub: dict[int, Any], top: bool = True) -> Any:
+def _carried(value: Any, sub: dict[int, Any]) -> Any:
     """value with each entity in sub's keys (by id) replaced; only dicts, lists and tuples of
-    plain values and entities can be carried over (plain data as it is)."""
-    if top and _plain(value):
-        return value
+    plain values and entities can be carried over."""
     kind = type(value)
     if kind in PLAIN:
         return value
@@ -257,14 +255,13 @@ def _carried(value: Any, sub: dict[int, Any], top: bool = True) -> Any:
         return sub.get(id(value), value)
     if kind is list or kind is tuple:
         out = [
-            sub.get(id(x), x) if type(x) in ENTITY_TYPES else x if type(x) in PLAIN else _carried(x, sub, False)
-            for x in value
+            sub.get(id(x), x) if type(x) in ENTITY_TYPES else x if type(x) in PLAIN else _carried(x, sub) for x in value
         ]
         return out if kind is list else tuple(out)
     if kind is dict:
         if _plain(list(value)):  # keys of plain data, the usual case, told in one go
-            return {k: _carried(v, sub, False) for k, v in value.items()}
-        return {_carried(k, sub, False): _carried(v, sub, False) for k, v in value.items()}
+            return {k: _carried(v, sub) for k, v in value.items()}
+        return {_carried(k, sub): _carried(v, sub) for k, v in value.items()}
     raise _NotPlainError
 
 
@@ -327,11 +324,17 @@ class SiteDiff:
                 continue
             if name not in old or name in vars(site):
                 continue
+            value = old[name]
+            # Plain data as it is: told by marshal once (marshalling _near_index on every save was
+            # most of carry()'s time), then known by identity, as it is handed on from site to site.
+            if self.old.plain.get(name) is value or _plain(value):
+                vars(site)[name] = self.new.plain[name] = value
+                continue
             if sub is None:
                 new = self.new.by_token
                 sub = {id(e): new[t] for t, e in self.old.by_token.items() if t in new and new[t] is not e}
             try:
-                vars(site)[name] = _carried(old[name], sub)
+                vars(site)[name] = _carried(value, sub)
             except _NotPlainError:
                 continue
 
@@ -344,7 +347,14 @@ class SiteDiff:
         if id(b) in self.new.tokens or type(a) is not type(b):
             return False
         if isinstance(a, tuple | list):
-            return len(a) == len(b) and all(map(self.same, a, b))
+            if len(a) != len(b):
+                return False
+            # Lists of entities (the people under a place, a role) compared in one go: a call per
+            # item was more than half of the time a preview spent on page keys.
+            old = [self.old.tokens.get(id(x)) for x in a]
+            if None not in old:
+                return old == [self.new.tokens.get(id(x)) for x in b]
+            return all(map(self.same, a, b))
         if isinstance(a, dict):
             return a.keys() == b.keys() and all(self.same(v, b[k]) for k, v in a.items())
         if dataclasses.is_dataclass(a) and not isinstance(a, type):
