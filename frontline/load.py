@@ -65,8 +65,15 @@ class UnreadableError(Exception):
         self.line, self.col, self.message = line, col, message
 
 
-# path -> ((mtime_ns, size), document): lets the preview server reparse only files that changed.
-DocumentCache = dict[str, tuple[tuple[int, int], "Document"]]  # path -> (mtime, size), document
+class DocumentCache(dict[str, tuple[tuple[int, int], "Document"]]):
+    """path -> ((mtime_ns, size), document): lets the preview server reparse only files that changed.
+
+    unsure, when the caller sets it, holds the files (as the editor sees their paths) that may
+    have changed since the last load: the preview's file watcher saw every save since then. A
+    file outside it is taken as it was, without asking the disk (ten thousand stats were a tenth
+    of a preview's rebuild); None means anything may have changed."""
+
+    unsure: set[str] | None = None
 
 
 class Parsed:
@@ -120,18 +127,22 @@ def load(
         return [], [Problem(display_path(content, root), 1, 1, "找不到 content 文件夹")]
     inside = content.resolve()
     site = content / "site.yaml"
-    wanted: list[tuple[str | Path, str, str, bool, os.DirEntry | None]] = [
-        (site, "site", display_path(site, root), True, None)
+    wanted: list[tuple[str | Path, str, str, bool, os.DirEntry | None, bool]] = [
+        (site, "site", display_path(site, root), True, None, False)
     ]
     for folder, (kind, suffix) in KINDS.items():
         # Once per folder, not per file (pathlib's and relpath's costs add up over 10,000 files):
         # where the folder really is, and the path an editor sees.
         at = content / folder
-        folder_inside = at.resolve().is_relative_to(inside)
+        real = at.resolve()
+        folder_inside = real.is_relative_to(inside)
         shown = display_path(at, root)
+        # The watcher names a file by where it really is: its word holds only for a folder that is
+        # where it seems to be.
+        trusted = cache is not None and cache.unsure is not None and real == at.absolute()
         for entry in _entries(at, suffix):
-            wanted.append((entry.path, kind, f"{shown}/{entry.name}", folder_inside, entry))
-    for where, kind, shown, folder_inside, entry in wanted:
+            wanted.append((entry.path, kind, f"{shown}/{entry.name}", folder_inside, entry, trusted))
+    for where, kind, shown, folder_inside, entry, trusted in wanted:
         # A file that is not a symlink is where its folder is (the folder's listing says which are).
         # (A path as a string until it is needed: ten thousand Paths cost more than their stats.)
         symlink = entry.is_symlink() if entry is not None else Path(where).is_symlink()
@@ -142,6 +153,11 @@ def load(
             problems.append(Problem(shown, 1, 1, message))
             continue
         try:
+            if trusted and not symlink and shown not in cache.unsure:  # type: ignore[union-attr]
+                hit = cache.get(str(where))  # type: ignore[union-attr]
+                if hit is not None and hit[1].kind == kind:
+                    docs.append(hit[1])
+                    continue
             docs.append(
                 _cached(cache, str(where), kind, shown, entry)
                 if cache is not None
@@ -166,14 +182,17 @@ def _entries(folder: Path, suffix: str) -> list[os.DirEntry]:
 
 
 def _cached(cache: DocumentCache, path: str, kind: str, shown: str, entry: os.DirEntry | None = None) -> Document:
+    hit = cache.get(path)
     try:
         stat = entry.stat() if entry is not None else os.stat(path)
     except OSError:
+        cache.pop(path, None)
         return read_document(Path(path), kind, shown)  # reports the error
     stamp = (stat.st_mtime_ns, stat.st_size)
-    hit = cache.get(path)
     if hit is not None and hit[0] == stamp and hit[1].kind == kind:
         return hit[1]
+    # Until it reads: a file that does not is read again by the next load, whatever the watcher says.
+    cache.pop(path, None)
     doc = read_document(Path(path), kind, shown)
     cache[path] = (stamp, doc)
     return doc

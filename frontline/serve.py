@@ -91,10 +91,15 @@ class Preview:
         self.out = out  # the preview's own build folder, replaced whole by each good build
         self.state = State()
         self.changed = threading.Condition()
-        self.cache: DocumentCache = {}
+        self.cache = DocumentCache()
         self.memo = CheckMemo()  # what the checks found in each file, for the next save's check
         self.compiled = CompiledTemplates()
         self.sources: dict[Path, str] = {}  # watched file -> hash of its bytes at the last build
+        # Once the watcher sees every save (watching()), a rebuild asks the disk only about the
+        # files relevant() found changed since the last one (as the editor sees their paths).
+        self.watched = False
+        self.unsure: set[str] = set()
+        self.rescan = True  # the next rebuild asks about every file
         # The last good build's page index and site, kept between builds (incremental.Kept).
         self.written = Written()
         self.settled = 0
@@ -116,13 +121,23 @@ class Preview:
             if self.sources.get(path.resolve()) != now:
                 self.sources[path.resolve()] = now
                 relevant = True
+                self.unsure.add(rel.as_posix())
+                if path.is_dir():  # a folder moved in: its files come with no news of their own
+                    self.rescan = True
         return relevant
+
+    def watching(self) -> None:
+        """From now on relevant() is told of every change: the watcher is in place, and every
+        file has been looked at once since."""
+        self.watched = True
 
     def rebuild(self) -> float:
         """Build once; returns the seconds it took. Never raises for bad content."""
         started = time.perf_counter()
         if self.written.kept is not None:  # a rebuild after a save: see _settle
             gc.disable()
+        self.cache.unsure = None if self.rescan or not self.watched else self.unsure
+        self.unsure, self.rescan = set(), False
         try:
             written = self.written
             result = build(
@@ -310,7 +325,11 @@ def watch(preview: Preview, stop: threading.Event, ready: threading.Event, log) 
         paths = {Path(path) for _, path in changes}
         if not ready.is_set():
             paths |= watched_files(preview.root)
+            if preview.relevant(paths):  # saved since the first build, before the watch was in place
+                report(preview, preview.rebuild(), log)
+            preview.watching()
             ready.set()
+            continue
         if preview.relevant(paths):
             report(preview, preview.rebuild(), log)
 

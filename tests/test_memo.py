@@ -164,13 +164,13 @@ EDITS = [
 def test_a_warm_check_after_each_edit_equals_a_cold_one(tmp_path: Path, include_drafts: bool):
     root = make_site(tmp_path / "site", FILES)
     editor = Editor(root)
-    cache: DocumentCache = {}
+    cache = DocumentCache()
     memo = CheckMemo()
     seen = set()
     for what, edit in EDITS:
         edit(editor)
         warm = outcome(root, include_drafts, cache, memo)
-        cold = outcome(root, include_drafts, {}, None)
+        cold = outcome(root, include_drafts, DocumentCache(), None)
         assert warm[:2] == cold[:2], what
         assert warm[2] == cold[2], what
         seen.add(warm[0])
@@ -180,12 +180,12 @@ def test_a_warm_check_after_each_edit_equals_a_cold_one(tmp_path: Path, include_
 def test_a_memo_shared_by_checks_with_and_without_drafts(tmp_path: Path):
     root = make_site(tmp_path / "site", FILES)
     editor = Editor(root)
-    cache: DocumentCache = {}
+    cache = DocumentCache()
     memo = CheckMemo()
     for what, edit in EDITS:
         edit(editor)
         for include_drafts in (True, False):
-            assert outcome(root, include_drafts, cache, memo) == outcome(root, include_drafts, {}, None), what
+            assert outcome(root, include_drafts, cache, memo) == outcome(root, include_drafts, DocumentCache(), None), what
 
 
 def test_the_edits_change_what_a_check_finds(tmp_path: Path):
@@ -196,7 +196,7 @@ def test_the_edits_change_what_a_check_finds(tmp_path: Path):
     outcomes = []
     for _, edit in EDITS:
         edit(editor)
-        outcomes.append(outcome(root, True, {}, memo))
+        outcomes.append(outcome(root, True, DocumentCache(), memo))
     first = outcomes[0]
     assert any("王娟" in w and "书记" in w for w in first[1])  # a title the profile does not give
     assert any("5名" in w for w in first[1])  # a number typed where a figure exists
@@ -209,7 +209,7 @@ def test_the_edits_change_what_a_check_finds(tmp_path: Path):
 def test_unchanged_files_keep_their_models_and_edited_ones_do_not(tmp_path: Path):
     root = make_site(tmp_path / "site", FILES)
     editor = Editor(root)
-    cache: DocumentCache = {}
+    cache = DocumentCache()
     memo = CheckMemo()
     before = check(root, True, cache=cache, memo=memo).site
     editor.replace(PROFILE, "施剑主动请缨。", "施剑主动请缨，到一线。")

@@ -195,6 +195,55 @@ def test_only_changed_bytes_rebuild_and_only_changed_pages_reload(tmp_path: Path
     assert preview.cache[str(profile)][1] is not parsed[str(profile)][1]
 
 
+def test_once_watching_a_rebuild_rereads_only_what_the_watcher_reported_and_stays_exact(tmp_path: Path):
+    """With the watcher in place the preview asks the disk only about files it was told changed
+    (relevant()); a file that failed to read, or a folder moved in, is looked at again anyway."""
+    root = make_site(tmp_path / "site").resolve()
+    preview = Preview(root, tmp_path / "preview")
+    preview.relevant({p for p in (root / "content").rglob("*") if p.is_file()})
+    preview.rebuild()
+    preview.watching()
+    profile, report = root / "content/profiles/shi-jian.md", root / "content/articles/report.md"
+    text, report_text = profile.read_text("utf-8"), report.read_text("utf-8")
+
+    # Told: the edit shows. Not told (no watcher event): the file is taken as it was.
+    profile.write_text(text.replace("主动请缨", "到一线"), "utf-8")
+    assert preview.relevant({profile})
+    preview.rebuild()
+    assert "到一线" in preview.state.files["profiles/shi-jian/index.html"].decode("utf-8")
+    report.write_text(report_text.replace("到社区参与防控工作", "到社区马上行动"), "utf-8")
+    preview.rebuild()
+    assert "马上行动" not in preview.state.files["articles/report/index.html"].decode("utf-8")
+    assert preview.relevant({report})
+    preview.rebuild()
+    assert preview.state.files == clean_build(root, tmp_path / "clean-1")
+
+    # A file that does not read stays an error at every rebuild until it is mended.
+    profile.write_text("---\nname: [\n---\n", "utf-8")
+    assert preview.relevant({profile})
+    preview.rebuild()
+    assert preview.state.failed
+    report.write_text(report_text, "utf-8")
+    assert preview.relevant({report})
+    preview.rebuild()
+    assert preview.state.failed and any(p.path == "content/profiles/shi-jian.md" for p in preview.state.problems)
+    profile.write_text(text, "utf-8")
+    assert preview.relevant({profile})
+    preview.rebuild()
+    assert not preview.state.failed
+    assert preview.state.files == clean_build(root, tmp_path / "clean-2")
+
+    # A folder moved in comes as one event: every file is looked at.
+    moved = tmp_path / "elsewhere"
+    shutil.move(root / "content/profiles", moved)
+    (moved / "shi-jian.md").write_text(text.replace("主动请缨", "挺身而出"), "utf-8")
+    shutil.move(moved, root / "content/profiles")
+    assert preview.relevant({root / "content/profiles"})
+    preview.rebuild()
+    assert "挺身而出" in preview.state.files["profiles/shi-jian/index.html"].decode("utf-8")
+    assert preview.state.files == clean_build(root, tmp_path / "clean-3")
+
+
 def stamp(path: Path) -> tuple[int, int, int]:
     info = path.stat()
     return info.st_ino, info.st_size, info.st_mtime_ns
