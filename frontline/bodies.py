@@ -5,6 +5,7 @@ the preview's memo (memo.py) keeps it until the body or one of those inputs chan
 from __future__ import annotations
 
 import difflib
+import hashlib
 
 from .errors import Problem
 from .memo import CheckMemo, Store
@@ -63,7 +64,8 @@ class Naming:
 
     They depend on the text (a report's lead and body, or a profile's body, with each cited
     figure formatted into it) and on the names the site knows and links: a stored result holds
-    while its matcher (rebuilt only when those names change) and its figures' texts are the same."""
+    while those names (its matcher is rebuilt only when they change) and its figures' texts are
+    the same."""
 
     def __init__(
         self, figures: dict[str, Figure], linked: dict[str, Profile], known: frozenset[str], memo: CheckMemo | None
@@ -75,10 +77,12 @@ class Naming:
         kept = memo.names.get("matcher") if memo is not None else None
         if kept is not None and kept[0] == names and kept[1] == known:
             self.matcher: NameMatcher = kept[2]
+            self.names_key: bytes = kept[3]
         else:
             self.matcher = NameMatcher(linked, known)
+            self.names_key = _names_key(names, known) if memo is not None else b""
             if memo is not None:
-                memo.names["matcher"] = (names, known, self.matcher)
+                memo.names["matcher"] = (names, known, self.matcher, self.names_key)
         if memo is not None:
             memo.naming.begin()
             memo.figure_texts.begin()
@@ -104,7 +108,7 @@ class Naming:
         store = self.memo.naming if self.memo is not None else None
         if store is not None:
             found = store.get((lead, body))
-            same = found is not None and found[0] is self.matcher
+            same = found is not None and found[0] == self.names_key
             if same and all(self.figure_text(key) == text for key, text in zip(found[1], found[2], strict=True)):
                 return found[3]
         asked: list[str] = []
@@ -117,13 +121,19 @@ class Naming:
         matcher = self.matcher
         named = tuple((s, tuple(m.name for m in matcher.find(s))) for s in _naming(matcher, text))
         if store is not None:
-            store.put((lead, body), (matcher, tuple(asked), tuple(self.figure_text(k) for k in asked), named))
+            store.put((lead, body), (self.names_key, tuple(asked), tuple(self.figure_text(k) for k in asked), named))
         return named
 
     def keep(self) -> None:
         if self.memo is not None:
             self.memo.naming.keep()
             self.memo.figure_texts.keep()
+
+
+def _names_key(names: frozenset[str], known: frozenset[str]) -> bytes:
+    """What the matcher is made from, as a key that holds from one run to the next (memo.load_memo)."""
+    text = "\x1f".join(sorted(names)) + "\x1e" + "\x1f".join(sorted(known))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def _naming(matcher: NameMatcher, text: str) -> list[str]:

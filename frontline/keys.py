@@ -81,6 +81,12 @@ def key_of(
     return key
 
 
+def code_version() -> bytes:
+    """Frontline's code, the packages installed and Python itself, hashed: what a cache of
+    results made by this code is valid for."""
+    return hash_of(f"{FORMAT} {sys.version}".encode(), _code_fingerprint()).encode()
+
+
 @functools.cache
 def _code_fingerprint() -> bytes:
     """Frontline's own source and the version of every installed distribution (once a process:

@@ -11,12 +11,20 @@ document object itself: load's preview cache hands back the very same object for
 stamp is unchanged), and is always recomputed when any of that differs, so a warm check gives
 exactly the problems and site of a cold one. Cross-file work (duplicate slugs, which names
 exist) is not stored: it is redone over all files each time, from the stored parts.
+
+A build from the command line keeps the stores whose keys are all content (each body's
+findings, the sentences naming people) in a signed cache file between runs (`load_memo`, `save_memo`),
+valid for the code that made them.
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from . import cachefile
 
 
 class Store:
@@ -26,10 +34,12 @@ class Store:
     def __init__(self) -> None:
         self.before: dict[Any, Any] = {}
         self.now: dict[Any, Any] = {}
+        self.made = 0  # results put since the stage began
 
     def begin(self) -> None:
         """Start a stage: what an earlier stage that failed half-way put is dropped."""
         self.now = {}
+        self.made = 0
 
     def get(self, key: Any) -> Any:
         found = self.before.get(key)
@@ -41,6 +51,7 @@ class Store:
 
     def put(self, key: Any, value: Any) -> None:
         self.now[key] = value
+        self.made += 1
 
     def keep(self) -> None:
         """End a stage that ran to completion: only what it used is kept for the next check."""
@@ -57,3 +68,32 @@ class CheckMemo:
     figure_texts: Store = field(default_factory=Store)  # link: id(figure meta) -> formatted value
     checks: Store = field(default_factory=Store)  # checks: body -> links, typed numbers, lines naming
     names: dict[str, Any] = field(default_factory=dict)  # name indexes, rebuilt only when names change
+    loaded: dict[str, int] = field(default_factory=dict)  # store -> how many results saved() found
+
+
+# The stores whose keys hold everything their results are made from, and nothing that lives only
+# in one process (an object's id, an index object): they hold from one run to the next.
+KEPT_BETWEEN_RUNS = ("bodies", "naming")
+
+
+def load_memo(file: Path, version: bytes) -> CheckMemo:
+    """A memo with what the last build from the command line kept in file (made by this version
+    of the code), or an empty one."""
+    memo = CheckMemo()
+    found = cachefile.read(file)
+    if isinstance(found, dict) and found.get("version") == version:
+        for name in KEPT_BETWEEN_RUNS:
+            getattr(memo, name).before = found[name]
+            memo.loaded[name] = len(found[name])
+    return memo
+
+
+def save_memo(memo: CheckMemo, file: Path, version: bytes) -> None:
+    """Keep what the last check used, unless it is what file holds: nothing new was made, and
+    every result found there was used."""
+    stores = {name: getattr(memo, name) for name in KEPT_BETWEEN_RUNS}
+    if all(store.made == 0 and len(store.before) == memo.loaded.get(name, 0) for name, store in stores.items()):
+        return
+    kept = {name: store.before for name, store in stores.items()}
+    with contextlib.suppress(OSError):  # a read-only checkout still builds, just without the cache
+        cachefile.write(file, {"version": version, **kept})

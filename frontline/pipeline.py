@@ -14,9 +14,10 @@ from .errors import BuildError, Problem, errors_in
 from .history import History, read_history
 from .images import Portrait, make_portraits, photo_problems
 from .incremental import CACHE_DIR, Written, build_output
+from .keys import code_version
 from .link import Site, link
 from .load import DocumentCache, Parsed, load
-from .memo import CheckMemo
+from .memo import CheckMemo, load_memo, save_memo
 from .render import Asset, assets, load_templates, media, render
 from .search import index as index_search
 from .skip import Look, look, remember
@@ -42,19 +43,22 @@ def check(
     Without the preview's cache, documents the last build parsed are taken from the build cache
     when their file's bytes are the same (load.Parsed); only a successful build updates it.
     memo (the preview's, with its cache) keeps what the checks found in each unchanged file
-    for the next check (memo.py)."""
+    for the next check (memo.py); without the cache (a build from the command line, with the
+    memo's stores kept between runs) only link() uses it: the other stages' results are kept
+    under objects that live in one process only."""
     if cache is None and parsed is None:
         parsed = Parsed(root / CACHE_DIR / "documents.pickle")
     docs, problems = load(root, cache, parsed)
+    in_memory = memo if cache is not None else None
     try:
-        content, warnings = validate(docs, memo)
+        content, warnings = validate(docs, in_memory)
     except BuildError as exc:
         raise BuildError(problems + exc.problems) from None
     if problems:
         raise BuildError(problems + warnings)
     # The editorial checks do not depend on link()'s result: run them first so that a broken
     # reference and a broken link are reported in one go.
-    found = warnings + inspect(content, root, memo) + photo_problems(root, content.profiles)
+    found = warnings + inspect(content, root, in_memory) + photo_problems(root, content.profiles)
     try:
         site, link_warnings = link(content, include_drafts=include_drafts, memo=memo)
     except BuildError as exc:
@@ -106,6 +110,11 @@ def build(
     parsed = Parsed(root / CACHE_DIR / "documents.pickle") if cache is None else None
     if seen is not None:
         pinyin.start()  # a build from the command line: pypinyin in a helper (see pinyin.py)
+    # A build from the command line keeps what the checks found in each body for the next run,
+    # as the preview keeps it in memory (memo.py).
+    kept = root / CACHE_DIR / "check.pickle" if cache is None and memo is None else None
+    if kept is not None:
+        memo = load_memo(kept, code_version())
     try:
         env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled, parsed, memo)
         # The site model lives until the build ends: keep the collector from walking it again and
@@ -127,6 +136,8 @@ def build(
         pinyin.stop()
     if parsed is not None:
         parsed.save()  # after the output: a refused or failed build leaves the site root as it was
+    if kept is not None and memo is not None:
+        save_memo(memo, kept, code_version())
     if seen is not None:
         remember(root, out, seen, checked.warnings, files)
     return Result(checked.site, checked.warnings, files)

@@ -185,7 +185,8 @@ def test_a_memo_shared_by_checks_with_and_without_drafts(tmp_path: Path):
     for what, edit in EDITS:
         edit(editor)
         for include_drafts in (True, False):
-            assert outcome(root, include_drafts, cache, memo) == outcome(root, include_drafts, DocumentCache(), None), what
+            cold = outcome(root, include_drafts, DocumentCache(), None)
+            assert outcome(root, include_drafts, cache, memo) == cold, what
 
 
 def test_the_edits_change_what_a_check_finds(tmp_path: Path):
@@ -241,3 +242,31 @@ def test_a_preview_after_edits_shows_the_pages_of_a_clean_build(tmp_path: Path):
     shown = {path: data for path, data in preview.state.files.items() if not path.startswith(".")}
     assert shown.keys() == files.keys()
     assert [path for path in files if shown[path] != files[path]] == []
+
+
+def test_a_build_from_the_command_line_keeps_what_link_found_for_the_next_run(tmp_path: Path, monkeypatch):
+    """Each body's sentences naming people are found again only for the bodies that changed (or
+    for every body, when the code that finds them changed), and the build is a clean build's."""
+    from frontline import bodies, pipeline
+    from tests.conftest import run
+
+    root = make_site(tmp_path / "site", FILES)
+    assert run(root, "build").code == 0
+    searched: list[str] = []
+    finder = bodies._naming
+    monkeypatch.setattr(bodies, "_naming", lambda matcher, text: searched.append(text) or finder(matcher, text))
+    profile = root / "content/profiles/li-ming.md"
+    profile.write_text(profile.read_text("utf-8").replace("李明负责登记。", "李明负责登记，王娟负责核对。"), "utf-8")
+    assert run(root, "build").code == 0
+    assert [text.strip() for text in searched] == ["李明负责登记，王娟负责核对。"]
+    assert "李明负责登记，王娟负责核对。" in (root / "output/profiles/wang-juan/index.html").read_text("utf-8")
+
+    searched.clear()
+    monkeypatch.setattr(pipeline, "code_version", lambda: b"another version of Frontline")
+    profile.write_text(profile.read_text("utf-8").replace("王娟负责核对", "王娟负责复核"), "utf-8")
+    assert run(root, "build").code == 0
+    assert len(searched) == 4  # every text: the report (lead and body) and three profiles (not the draft)
+    clean = tmp_path / "clean"
+    build(root, clean, search=False)
+    for page in clean.rglob("*.html"):
+        assert (root / "output" / page.relative_to(clean)).read_bytes() == page.read_bytes(), page
