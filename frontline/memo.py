@@ -13,8 +13,8 @@ exactly the problems and site of a cold one. Cross-file work (duplicate slugs, w
 exist) is not stored: it is redone over all files each time, from the stored parts.
 
 A build from the command line keeps the stores whose keys are all content (each body's
-findings, the sentences naming people) in a signed cache file between runs (`load_memo`, `save_memo`),
-valid for the code that made them.
+findings, the sentences naming people) between runs, in a signed cache file valid for the code
+that made them (`load_memo`, `save_memo`).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class CheckMemo:
     figure_texts: Store = field(default_factory=Store)  # link: id(figure meta) -> formatted value
     checks: Store = field(default_factory=Store)  # checks: body -> links, typed numbers, lines naming
     names: dict[str, Any] = field(default_factory=dict)  # name indexes, rebuilt only when names change
-    loaded: dict[str, int] = field(default_factory=dict)  # store -> how many results saved() found
+    loaded: dict[str, int] = field(default_factory=dict)  # store -> how many results load_memo() found
 
 
 # The stores whose keys hold everything their results are made from, and nothing that lives only
