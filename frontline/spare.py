@@ -37,7 +37,7 @@ from . import cachefile
 
 MARKER = ".frontline-output"  # publish.MARKER: proves a folder is ours; replaced whole, never unlinked
 FORMAT = 1  # bump when the record's layout or meaning changes
-FileStat = tuple[int, int, int]  # inode, size, mtime_ns (as incremental.Stat)
+FileStat = tuple[int, int, int]  # inode, size, mtime_ns: a file as a build left it (write.Stat)
 DirStat = tuple[int, int, int]  # inode, mtime_ns, ctime_ns
 
 
@@ -217,7 +217,7 @@ def _dir_stat(st: os.stat_result) -> DirStat:
     return (st.st_ino, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _file_stat(st: os.stat_result) -> FileStat:
+def file_stamp(st: os.stat_result) -> FileStat:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -232,7 +232,7 @@ def _listing(path: str) -> tuple[DirStat, dict[str, FileStat], set[str]]:
             if entry.is_dir(follow_symlinks=False):
                 folders.add(entry.name)
             else:  # a file, or a symlink, FIFO...: anything that is not kept is unlinked
-                files[entry.name] = _file_stat(entry.stat(follow_symlinks=False))
+                files[entry.name] = file_stamp(entry.stat(follow_symlinks=False))
     return _dir_stat(st), files, folders
 
 

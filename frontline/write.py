@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .publish import MARKER, fresh_output, put
 from .render import Asset
+from .spare import FileStat, file_stamp
 
 __all__ = ["MARKER", "Stat", "fresh_output", "put", "stat_of", "write"]
 
@@ -29,12 +30,11 @@ def write(out: Path, html: dict[str, str], static: list[Asset], root: Path | Non
     return len(files)
 
 
-Stat = tuple[int, int, int]  # inode, size, mtime_ns of a file as a build wrote it
+Stat = FileStat  # inode, size, mtime_ns of a file as a build wrote it: what the spare compares too
 
 
 def stat_of(path: Path | str) -> Stat | None:
     try:
-        st = os.stat(path)
+        return file_stamp(os.stat(path))
     except OSError:
         return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
