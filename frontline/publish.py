@@ -287,6 +287,20 @@ def _keep_as_spare(previous: Path | None, out: Path) -> None:
     _checkpoint("spared")
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_build(build_pid: int) -> None:
+    """Run in a process the build starts that writes into its staging folder (a rendering worker,
+    Pagefind): killed with the build (Linux), it never goes on writing into a folder that the
+    next build is already pruning. build_pid is the build's: if it died before this ran, so does
+    this process."""
+    with suppress(AttributeError, OSError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != build_pid:
+        os._exit(1)
+
+
 def _renameat2() -> ctypes._CFuncPtr | None:
     try:
         func = ctypes.CDLL(None, use_errno=True).renameat2  # glibc >= 2.28

@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from pathlib import Path
 import cbor2
 
 from .errors import BuildError, Problem
+from .publish import die_with_build
 
 BUNDLE = "pagefind"  # folder of the index and the search UI in the output
 LANGUAGE = "zh-cn"
@@ -54,7 +56,10 @@ def index(folder: Path, bundle: Path | None = None) -> SearchIndex:
     if bundle != folder / BUNDLE:
         command += ["--output-path", str(bundle)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        build = os.getpid()
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=600, preexec_fn=lambda: die_with_build(build)
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BuildError([Problem(str(folder), 1, 1, f"生成搜索索引失败：{exc}")]) from None
     if done.returncode != 0:

@@ -22,6 +22,7 @@ from . import deps, pinyin
 from .deps import Read
 from .errors import BuildError, Problem
 from .link import Site
+from .publish import die_with_build
 from .render import Page
 from .write import Stat, put, stat_of
 
@@ -51,7 +52,8 @@ def render_all(
     gc.freeze()
     _worker = (todo, render_page, fresh)
     try:
-        with multiprocessing.get_context("fork").Pool(workers - 1) as pool:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers - 1, initializer=die_with_build, initargs=(os.getpid(),)) as pool:
             for done in _spread(pool, workers - 1, _chunks(todo, workers)):
                 if isinstance(done, list) and done and isinstance(done[0], Problem):
                     raise BuildError(done)
