@@ -33,7 +33,9 @@ def test_smoke_run_builds_the_corpus_and_prints_the_table(tmp_path, capsys):
         "cold build + search index (sum of the two lines)",
         "rebuild, nothing changed",
         "rebuild, one profile body edited",
+        "rebuild, one profile body edited, the first after the cold build (no spare site yet)",
         "rebuild, nothing changed (default build, with search index)",
+        "rebuild, one profile body edited (default build: Pagefind indexes every page again)",
         "preview (`build.py serve`): save -> reloaded page, one profile body edited",
         "preview (`build.py serve`): save -> reloaded page, one profile front matter edited",
     ):
@@ -48,3 +50,8 @@ def test_smoke_run_builds_the_corpus_and_prints_the_table(tmp_path, capsys):
     _, pages, _ = corpus.generate(200)
     first = pages[0]  # p000000, the profile the scenarios edit
     assert (site / "content" / "profiles" / f"{first.slug}.md").read_text(encoding="utf-8").endswith(first.body)
+    # a cold build starts from what a fresh checkout has: clean() leaves nothing a build made
+    assert (site / ".output.spare").is_dir()
+    run.Frontline(site).clean()
+    left = sorted(p.name for p in site.iterdir())
+    assert left == ["content", "static", "templates"], left
