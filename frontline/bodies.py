@@ -5,12 +5,11 @@ the preview's memo (memo.py) keeps it until the body or one of those inputs chan
 from __future__ import annotations
 
 import difflib
-import hashlib
 
 from .errors import Problem
 from .memo import CheckMemo, Store
 from .models import Article, Figure, Profile
-from .names import NameMatcher
+from .names import NameMatcher, content_key
 from .numbers import format_figure
 from .prose import KNOWN_SHORTCODES, find_shortcodes, plain_text, sentences
 from .sanitize import check_body
@@ -132,8 +131,7 @@ class Naming:
 
 def _names_key(names: frozenset[str], known: frozenset[str]) -> bytes:
     """What the matcher is made from, as a key that holds from one run to the next (memo.load_memo)."""
-    text = "\x1f".join(sorted(names)) + "\x1e" + "\x1f".join(sorted(known))
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return content_key("\x1f".join(sorted(names)) + "\x1e" + "\x1f".join(sorted(known)))
 
 
 def _naming(matcher: NameMatcher, text: str) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import Problem
 from .memo import CheckMemo
 from .models import Article, Content, Figure, Profile
-from .names import NameIndex
+from .names import NameIndex, content_key
 from .numbers import format_number
 from .prose import SHORTCODE, LinkRef, find_links, resolve_link
 
@@ -55,26 +55,28 @@ class _Seen:
         if memo is not None:
             memo.checks.begin()
 
-    def get(self, key: tuple, made_with: object, make: Callable[..., Any], *args: Any) -> Any:
-        """make(*args), or the value the last check kept under key if it was made with the very
-        same made_with (the name index or number finder it depends on; None for none)."""
+    def get(self, key: tuple, made_with: bytes | None, make: Callable[..., Any], *args: Any) -> Any:
+        """make(*args), or the value the last check kept under key if it was made with the same
+        made_with: the key of the name index or number finder it depends on (None for none).
+        Keys and made_with are content, never an object's identity, so that what a build from
+        the command line found holds for the next run too (memo.KEPT_BETWEEN_RUNS)."""
         if self.memo is None:
             return make(*args)
         found = self.memo.checks.get(key)
-        if found is None or found[0] is not made_with:
+        if found is None or found[0] != made_with:
             found = (made_with, make(*args))
             self.memo.checks.put(key, found)
         return found[1]
 
-    def index(self, kind: str, names: frozenset[str]) -> NameIndex:
-        """A NameIndex of names, the last check's if it had the same names."""
+    def index(self, kind: str, names: frozenset[str]) -> tuple[NameIndex, bytes]:
+        """A NameIndex of names, the last check's if it had the same names, and its key."""
         kept = self.memo.names.get(kind) if self.memo is not None else None
-        if kept is not None and kept.names == names:
+        if kept is not None and kept[0].names == names:
             return kept
-        index = NameIndex(names)
+        made = (NameIndex(names), content_key("\x1f".join(sorted(names))))
         if self.memo is not None:
-            self.memo.names[kind] = index
-        return index
+            self.memo.names[kind] = made
+        return made
 
     def keep(self) -> None:
         if self.memo is not None:
@@ -143,13 +145,13 @@ def check_unmentioned(content: Content, seen: _Seen | None = None) -> list[Probl
         for _, resolved in seen.get(("links", item.source.path, item.body), None, _internal_links, item)
         if resolved
     }
-    index = seen.index("profiles", frozenset(p.meta.name for p in content.profiles))
+    index, made_with = seen.index("profiles", frozenset(p.meta.name for p in content.profiles))
     if seen.memo is None or any("\0" in name for name in index.names):
         named = index.found_in("\0".join("".join(text) for text in texts))
     else:
         # No name holds the NUL that joined the texts, so none is found across two of them: the
         # names found in each text, kept with the index that found them, add up to the same.
-        named = set().union(*(seen.get(("named", *text), index, index.found_in, "".join(text)) for text in texts))
+        named = set().union(*(seen.get(("named", *text), made_with, index.found_in, "".join(text)) for text in texts))
     problems = []
     for profile in content.profiles:
         name = profile.meta.name
@@ -167,17 +169,20 @@ def check_typed_figures(content: Content, seen: _Seen | None = None) -> list[Pro
     made = _typed_numbers(content.figures, seen)
     if made is None:
         return []
-    patterns, typed = made
+    patterns, typed, made_with = made
     problems = []
     for item in _documents(content):
         key = ("typed", item.source.path, item.source.body_line, item.body)
-        problems += seen.get(key, typed, _typed_in, item, patterns, typed)
+        problems += seen.get(key, made_with, _typed_in, item, patterns, typed)
     return problems
 
 
-def _typed_numbers(figures: tuple[Figure, ...], seen: _Seen) -> tuple[dict[str, list[Figure]], _TypedNumbers] | None:
-    """The figures' numbers with units, and their finder; the last check's when the figures are
-    the same objects, or give the same numbers, keys and labels (what the warnings say)."""
+def _typed_numbers(
+    figures: tuple[Figure, ...], seen: _Seen
+) -> tuple[dict[str, list[Figure]], _TypedNumbers, bytes] | None:
+    """The figures' numbers with units, their finder and its key (what the warnings say: the
+    numbers, keys and labels); the last check's when the figures are the same objects, or give
+    the same numbers, keys and labels."""
     kept = seen.memo.names.get("typed") if seen.memo is not None else None
     if kept is not None and len(kept[0]) == len(figures) and all(a is b for a, b in zip(kept[0], figures, strict=True)):
         return kept[1]
@@ -185,13 +190,14 @@ def _typed_numbers(figures: tuple[Figure, ...], seen: _Seen) -> tuple[dict[str, 
     for figure in figures:
         if not figure.meta.unit:
             continue  # a bare number matches too much prose (dates, ages) to be worth a warning
-        for number in {format_number(figure.meta.value), f"{figure.meta.value:f}".rstrip("0").rstrip(".")}:
+        # sorted: a set's order changes from run to run, and the finder breaks ties by this order
+        for number in sorted({format_number(figure.meta.value), f"{figure.meta.value:f}".rstrip("0").rstrip(".")}):
             patterns.setdefault(number + "\0" + figure.meta.unit, []).append(figure)
     said = tuple((key, tuple((f.key, f.meta.label) for f in found)) for key, found in patterns.items())
     if kept is not None and kept[2] == said:
         made = kept[1]  # the same finder: what it found in each body still holds
     else:
-        made = (patterns, _TypedNumbers(patterns)) if patterns else None
+        made = (patterns, _TypedNumbers(patterns), content_key(repr(said))) if patterns else None
     if seen.memo is not None:
         seen.memo.names["typed"] = (figures, made, said)
     return made
@@ -296,11 +302,11 @@ def _lines_naming(content: Content, seen: _Seen) -> dict[str, list[tuple[Article
 
     Found once for all names (NameIndex) rather than by searching every report for every profile,
     which made this check grow as profiles x reports."""
-    index = seen.index("roles", frozenset(p.meta.name for p in content.profiles if p.meta.role))
+    index, made_with = seen.index("roles", frozenset(p.meta.name for p in content.profiles if p.meta.role))
     found: dict[str, list[tuple[Article, int, str]]] = {}
     for article in content.articles:
         body = article.body
-        for name, lineno, line in seen.get(("lines", body), index, _named_lines, index, body):
+        for name, lineno, line in seen.get(("lines", body), made_with, _named_lines, index, body):
             found.setdefault(name, []).append((article, lineno, line))
     return found
 

@@ -13,8 +13,8 @@ exactly the problems and site of a cold one. Cross-file work (duplicate slugs, w
 exist) is not stored: it is redone over all files each time, from the stored parts.
 
 A build from the command line keeps the stores whose keys are all content (each body's
-findings, the sentences naming people) between runs, in a signed cache file valid for the code
-that made them (`load_memo`, `save_memo`).
+findings, the sentences naming people, what the editorial checks found) between runs, in a
+signed cache file valid for the code that made them (`load_memo`, `save_memo`).
 """
 
 from __future__ import annotations
@@ -66,14 +66,14 @@ class CheckMemo:
     bodies: Store = field(default_factory=Store)  # link: body -> URL and shortcode problems, figures cited
     naming: Store = field(default_factory=Store)  # link: text -> sentences naming people, and whom
     figure_texts: Store = field(default_factory=Store)  # link: id(figure meta) -> formatted value
-    checks: Store = field(default_factory=Store)  # checks: body -> links, typed numbers, lines naming
+    checks: Store = field(default_factory=Store)  # checks: body (and index key) -> links, typed numbers, lines naming
     names: dict[str, Any] = field(default_factory=dict)  # name indexes, rebuilt only when names change
     loaded: dict[str, int] = field(default_factory=dict)  # store -> how many results load_memo() found
 
 
 # The stores whose keys hold everything their results are made from, and nothing that lives only
 # in one process (an object's id, an index object): they hold from one run to the next.
-KEPT_BETWEEN_RUNS = ("bodies", "naming")
+KEPT_BETWEEN_RUNS = ("bodies", "naming", "checks")
 
 
 def load_memo(file: Path, version: bytes) -> CheckMemo:

@@ -14,6 +14,7 @@ costs nothing (the next mention or the people cards still lead to the profile):
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -96,3 +97,8 @@ class NameIndex:
         if not self.names:
             return set()
         return {text[last + 1 - size : last + 1] for last, size in self._automaton.iter(text)}
+
+
+def content_key(text: str) -> bytes:
+    """A short key of text (the names an index is made of, say) that holds from one run to the next."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

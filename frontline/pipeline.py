@@ -44,8 +44,8 @@ def check(
     when their file's bytes are the same (load.Parsed); only a successful build updates it.
     memo (the preview's, with its cache) keeps what the checks found in each unchanged file
     for the next check (memo.py); without the cache (a build from the command line, with the
-    memo's stores kept between runs) only link() uses it: the other stages' results are kept
-    under objects that live in one process only."""
+    memo's stores kept between runs) validate() does without it: its results are kept under
+    the document objects, which live in one process only."""
     if cache is None and parsed is None:
         parsed = Parsed(root / CACHE_DIR / "documents.pickle")
     docs, problems = load(root, cache, parsed)
@@ -58,7 +58,7 @@ def check(
         raise BuildError(problems + warnings)
     # The editorial checks do not depend on link()'s result: run them first so that a broken
     # reference and a broken link are reported in one go.
-    found = warnings + inspect(content, root, in_memory) + photo_problems(root, content.profiles)
+    found = warnings + inspect(content, root, memo) + photo_problems(root, content.profiles)
     try:
         site, link_warnings = link(content, include_drafts=include_drafts, memo=memo)
     except BuildError as exc:

@@ -270,3 +270,60 @@ def test_a_build_from_the_command_line_keeps_what_link_found_for_the_next_run(tm
     build(root, clean, search=False)
     for page in clean.rglob("*.html"):
         assert (root / "output" / page.relative_to(clean)).read_bytes() == page.read_bytes(), page
+
+
+def test_a_build_from_the_command_line_keeps_what_the_editorial_checks_found(tmp_path: Path, monkeypatch, capsys):
+    """The editorial checks look again only at the bodies and lines that changed, and warn
+    exactly as a build of the same content without any cache does."""
+    import shutil
+
+    from frontline import checks
+    from tests.conftest import run
+
+    root = make_site(tmp_path / "site", FILES)
+    assert run(root, "build", "--no-search").code == 0
+    capsys.readouterr()
+    looked: dict[str, list] = {"links": [], "typed": [], "lines": [], "titles": []}
+    for name, kind in (("_internal_links", "links"), ("_typed_in", "typed")):
+        real = getattr(checks, name)
+        monkeypatch.setattr(
+            checks, name, lambda item, *a, real=real, kind=kind: looked[kind].append(item.source.path) or real(item, *a)
+        )
+    named, titles = checks._named_lines, checks._titles_in
+    monkeypatch.setattr(checks, "_named_lines", lambda index, body: looked["lines"].append(body) or named(index, body))
+    monkeypatch.setattr(checks, "_titles_in", lambda line, *a: looked["titles"].append(line) or titles(line, *a))
+
+    def warnings_of_a_cold_build() -> list[str]:
+        cold = tmp_path / "cold"
+        shutil.rmtree(cold, ignore_errors=True)
+        for name in ("content", "templates", "static"):
+            shutil.copytree(root / name, cold / name)
+        assert run(cold, "build", "--no-search").code == 0
+        return [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+
+    profile = root / "content/profiles/li-ming.md"
+    profile.write_text(profile.read_text("utf-8").replace("李明负责登记。", "李明负责登记5名干部。"), "utf-8")
+    assert run(root, "build", "--no-search").code == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert looked == {
+        "links": ["content/profiles/li-ming.md"],
+        "typed": ["content/profiles/li-ming.md"],
+        "lines": [],
+        "titles": [],
+    }
+    assert any("li-ming.md" in line and "数字 5名" in line for line in warned), warned
+    assert any("称 王娟 为“书记”" in line for line in warned), warned  # found by the last run, kept
+    assert warned == warnings_of_a_cold_build()
+    looked = {kind: [] for kind in looked}  # the cold build looked at everything
+
+    report = root / "content/articles/report.md"
+    report.write_text(report.read_text("utf-8").replace("书记王娟说", "副主任王娟说"), "utf-8")
+    assert run(root, "build", "--no-search").code == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert looked["links"] == looked["typed"] == ["content/articles/report.md"]
+    # the changed line only, once for each profiled name it holds (王娟, 施剑)
+    assert len(looked["lines"]) == 1 and set(looked["titles"]) == {
+        "副主任王娟说，共有5名干部报名。详见[施剑](../profiles/shi-jian.md)。"
+    }
+    assert any("称 王娟 为“副主任”" in line for line in warned) and not any("“书记”" in line for line in warned), warned
+    assert warned == warnings_of_a_cold_build()
