@@ -131,6 +131,23 @@ class Digests:
             self.props[name] = vars(self.site).setdefault(name, value)
         return self.props[name]
 
+    def table_digest(self, name: str) -> bytes:
+        """A hash of every entry of a table (the key and value of each, serialised as a read of
+        that key hashes it): when it equals the last build's, no read of an entry can differ, so
+        a build from the command line, with no last site to compare with (SiteDiff), evaluates
+        the reads of a table's entries only when the table changed."""
+        table = self.tables.get(name)
+        if not isinstance(table, Mapping):
+            return self.never
+        out: list[str] = [f"dict:{len(table)}"]
+        with deps._unrecorded():
+            for k, v in table.items():
+                self._walk(k, out, set())
+                out.append("\x1d")  # control characters never occur unescaped in what _walk writes
+                self._walk(v, out, set())
+                out.append("\x1e")
+        return _hash("\x1f".join(out).encode("utf-8", "surrogatepass"))
+
     def _whole_table(self, name: str, table: Mapping) -> Any:
         # The name matcher is built from every linked name and every known one: a page that
         # links names depends on both, and reads `people` to do it.

@@ -39,7 +39,7 @@ import jinja2
 from . import cachefile, deps
 from .digests import Digests
 from .history import History
-from .keys import FORMAT, hash_of, key_of, shared_key
+from .keys import FORMAT, code_version, hash_of, key_of, shared_key
 from .link import Site
 from .publish import MARKER_TEXT
 from .render import Asset, extra_makers, lookups, pages, renderer
@@ -75,6 +75,7 @@ class Index:
     reads: Reads
     entities: dict[str, bytes]
     names: dict[str, str | None]
+    tables: dict[str, bytes] = dataclasses.field(default_factory=dict)  # table -> Digests.table_digest
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def build_output(
         edited = {t for t in before.keys() | entities.keys() if before.get(t) != entities.get(t)}
         names = {name: tables["people"].get(name) for name in (*tables["people"], *site.known_names)}
         renamed = deps.names_changed(index_before.names, names)
-        check = Build(index_before.reads, digests, edited, renamed, diff)
+        check = Build(index_before.reads, digests, edited, renamed, diff, index_before.tables)
 
         folder = str(out) + os.sep
 
@@ -182,7 +183,7 @@ def build_output(
                 renumber = check.finish(entry.reads for entry in previous.values())
                 if renumber is not None:
                     previous = {path: _renumbered(entry, renumber) for path, entry in previous.items()}
-                _keep(cache, out, in_place, Index(previous, index_before.reads, entities, names), digests, keyed)
+                _keep(cache, out, in_place, Index(previous, index_before.reads, entities, names), digests, keyed, check)
                 return len(keys)
 
             index: dict[str, Entry] = {}
@@ -216,17 +217,21 @@ def build_output(
         # The search index (made by finish from the pages, after they are written): each file as left.
         bundle = _files(out / BUNDLE, SEARCH_BUNDLE)
         index |= {path: Entry(SEARCH_KEY, NO_READS, stat_of(out / path)) for path in bundle}
-        _keep(cache, out, in_place, Index(index, index_before.reads, entities, names), digests, keyed)
+        _keep(cache, out, in_place, Index(index, index_before.reads, entities, names), digests, keyed, check)
     return len(keys)
 
 
-def _keep(cache: Path, out: Path, in_place: Written | None, index: Index, digests: Digests, keyed: dict) -> None:
-    """The preview keeps the index in memory, with the site for the next SiteDiff; a build saves it."""
+def _keep(
+    cache: Path, out: Path, in_place: Written | None, index: Index, digests: Digests, keyed: dict, check: Build
+) -> None:
+    """The preview keeps the index in memory, with the site for the next SiteDiff; a build saves
+    it, with its tables' digests (the next build has no last site to compare with)."""
     if in_place is not None:
         digests.forget()
         index.reads.index()  # now, after the first build, rather than on the first save
         in_place.kept = Kept(out, index, digests, keyed)
     else:
+        index.tables = check.table_digests()
         _save_index(cache, out, index)
 
 
@@ -299,11 +304,18 @@ def _files(top: Path, prefix: str = "") -> set[str]:
 
 
 def _load_index(cache: Path, out: Path) -> Index:
-    """The index the last build into out saved (empty when there is none, it is forged, or this
-    version cannot read it)."""
+    """The index the last build into out saved (empty when there is none, it is forged, or it was
+    made by other code: each read's hash is what that code computed, and a read is evaluated again
+    only when something it depends on changes, so a hash from other code could stay and one day
+    equal a changed value by chance; every page is made again after a change of code anyway)."""
     empty = Index({}, Reads([]), {}, {})
     saved = cachefile.read(cache)
-    if not isinstance(saved, dict) or saved.get("format") != FORMAT or saved.get("out") != str(out):
+    if (
+        not isinstance(saved, dict)
+        or saved.get("format") != FORMAT
+        or saved.get("out") != str(out)
+        or saved.get("code") != code_version()
+    ):
         return empty
     reads = saved["reads"]
     try:
@@ -315,7 +327,7 @@ def _load_index(cache: Path, out: Path) -> Index:
         }
     except (ValueError, EOFError, TypeError):
         return empty
-    return Index(pages, Reads(reads), saved["entities"], saved["names"])
+    return Index(pages, Reads(reads), saved["entities"], saved["names"], saved.get("tables", {}))
 
 
 def _save_index(cache: Path, out: Path, index: Index) -> None:
@@ -326,5 +338,5 @@ def _save_index(cache: Path, out: Path, index: Index) -> None:
     except ValueError:
         packed = index.reads.items
     pages = marshal.dumps({path: (e.key, e.reads.tobytes(), e.stat) for path, e in index.pages.items()})
-    saved = {"format": FORMAT, "out": str(out), "pages": pages, "reads": packed}
-    cachefile.write(cache, saved | {"entities": index.entities, "names": index.names})
+    saved = {"format": FORMAT, "out": str(out), "code": code_version(), "pages": pages, "reads": packed}
+    cachefile.write(cache, saved | {"entities": index.entities, "names": index.names, "tables": index.tables})

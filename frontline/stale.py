@@ -10,7 +10,9 @@ the one it has on that build's site. A build finds the changed reads (`Build.cha
 - the entities edited since (their whole hash differs): the reads of their fields and body;
 - names whose link target changed: the name links of the bodies they occur in;
 - the Site's tables and attributes: with `SiteDiff` (the preview keeps the last site in memory)
-  only the entries that differ, otherwise every one of them, evaluated and compared;
+  only the entries that differ; otherwise (a build from the command line) every entry of each
+  table whose whole hash differs from the last build's (`Digests.table_digest`), evaluated and
+  compared, and every attribute;
 - reads that cannot be traced (a call with an argument that cannot be named): always;
 
 then from each changed read to the calls and cached properties that read it, each call
@@ -126,8 +128,10 @@ class Build:
     edited: set[str]  # entities whose front matter or body changed since the last build
     renamed: set[str]  # names whose link target changed (deps.names_changed)
     diff: SiteDiff | None
+    tables_before: Mapping[str, bytes] = dataclasses.field(default_factory=dict)  # the last build's table digests
     undo: list[tuple[int, Item]] = dataclasses.field(default_factory=list)
     length: int = -1
+    tables_now: dict[str, bytes] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.length = len(self.reads.items)
@@ -166,24 +170,43 @@ class Build:
                     suspects.add(i)
         for table, keys in reads.by_key.items():
             diff = self.diff.changed_keys(table) if self.diff is not None else None
-            if diff is None:
-                suspects.update(keys.values())
-            else:
+            if diff is not None:
                 suspects.update(keys[k] for k in diff if k in keys)
+            elif self.diff is not None or self.tables_before.get(table) != self.table_digest(table):
+                suspects.update(keys.values())
+            # else the whole table hashes as it did: no entry of it differs
         for read, i in reads.derived.items():
             if self.diff is None or self.diff.changed(read):
                 suspects.add(i)
         return sorted(suspects)
 
+    def table_digest(self, name: str) -> bytes:
+        if name not in self.tables_now:
+            self.tables_now[name] = self.digests.table_digest(name)
+        return self.tables_now[name]
+
+    def table_digests(self) -> dict[str, bytes]:
+        """The digest of each table whose entries pages read, on this build's site (for the next
+        build's look at them, saved with the reads)."""
+        if self.reads.indexed:
+            names: Iterable[str] = self.reads.by_key
+        else:  # a clean build: the reads were never indexed
+            names = {item[0][1] for item in self.reads.items if item[0][0] == "key"}
+        return {name: self.table_digest(name) for name in sorted(names)}
+
     def _renewed(self, i: int) -> bool:
         """Evaluate read i on this build's site, keep its new hash and own reads; whether the
         hash differs (a cached property, which has none, counts as changed: it was made again)."""
-        read, digest, _ = self.reads.items[i]
+        item = self.reads.items[i]
+        read, digest, own_before = item
         new = self._evaluate(read)
         if read[0] == "names":
             return True  # a suspect body's links: the page is made again to know them
-        self.undo.append((i, self.reads.items[i]))
-        self.reads.replace(i, (read, new, self._own(read)))
+        own = self._own(read)
+        if new == digest and own == own_before and read[0] != "prop":
+            return False  # as it was (most suspects): nothing to replace, nothing to undo
+        self.undo.append((i, item))
+        self.reads.replace(i, (read, new, own))
         return new != digest or read[0] == "prop"
 
     def _evaluate(self, read: Read) -> bytes:
