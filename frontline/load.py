@@ -83,9 +83,8 @@ class Parsed:
 
     def __init__(self, file: Path):
         self.file = file
-        saved = cachefile.read(file)
-        ok = isinstance(saved, dict) and saved.get("version") == _parser_version()
-        self.before: dict[str, tuple[bytes, Document]] = saved["documents"] if ok else {}
+        found, self.layers = cachefile.read_layered(file, _parser_version())
+        self.before: dict[str, tuple[bytes, Document]] = found.get("documents", {})
         self.now: dict[str, tuple[bytes, Document]] = {}
 
     def get(self, shown: str, digest: bytes) -> Document | None:
@@ -103,7 +102,12 @@ class Parsed:
         if self.now.keys() == self.before.keys() and all(self.now[k][0] == self.before[k][0] for k in self.now):
             return
         with contextlib.suppress(OSError):  # a read-only checkout still builds, just without the cache
-            cachefile.write(self.file, {"version": _parser_version(), "documents": self.now})
+            sections = {"documents": self.now}
+            cachefile.write_layered(self.file, sections, self.layers, _parser_version(), same=_same_bytes)
+
+
+def _same_bytes(a: tuple[bytes, Document], b: tuple[bytes, Document]) -> bool:
+    return a[0] == b[0]
 
 
 @functools.cache

@@ -14,12 +14,14 @@ exist) is not stored: it is redone over all files each time, from the stored par
 
 A build from the command line keeps the stores whose keys are all content (each body's
 findings, the sentences naming people, what the editorial checks found) between runs, in a
-signed cache file valid for the code that made them (`load_memo`, `save_memo`).
+signed cache file valid for the code that made them (`load_memo`, `save_memo`), written as
+what changed since it was last written whole (cachefile.write_layered).
 """
 
 from __future__ import annotations
 
 import contextlib
+import operator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,7 @@ class CheckMemo:
     checks: Store = field(default_factory=Store)  # checks: body (and index key) -> links, typed numbers, lines naming
     names: dict[str, Any] = field(default_factory=dict)  # name indexes, rebuilt only when names change
     loaded: dict[str, int] = field(default_factory=dict)  # store -> how many results load_memo() found
+    layers: cachefile.Layers = field(default_factory=cachefile.Layers)  # what load_memo() read, for save_memo()
 
 
 # The stores whose keys hold everything their results are made from, and nothing that lives only
@@ -80,11 +83,10 @@ def load_memo(file: Path, version: bytes) -> CheckMemo:
     """A memo with what the last build from the command line kept in file (made by this version
     of the code), or an empty one."""
     memo = CheckMemo()
-    found = cachefile.read(file)
-    if isinstance(found, dict) and found.get("version") == version:
-        for name in KEPT_BETWEEN_RUNS:
-            getattr(memo, name).before = found[name]
-            memo.loaded[name] = len(found[name])
+    found, memo.layers = cachefile.read_layered(file, version)
+    for name in KEPT_BETWEEN_RUNS:
+        getattr(memo, name).before = found.get(name, {})
+        memo.loaded[name] = len(getattr(memo, name).before)
     return memo
 
 
@@ -94,6 +96,7 @@ def save_memo(memo: CheckMemo, file: Path, version: bytes) -> None:
     stores = {name: getattr(memo, name) for name in KEPT_BETWEEN_RUNS}
     if all(store.made == 0 and len(store.before) == memo.loaded.get(name, 0) for name, store in stores.items()):
         return
-    kept = {name: store.before for name, store in stores.items()}
+    sections = {name: store.before for name, store in stores.items()}
     with contextlib.suppress(OSError):  # a read-only checkout still builds, just without the cache
-        cachefile.write(file, {"version": version, **kept})
+        # A result kept from the last run is the very object read (Store.get): only new ones are written.
+        cachefile.write_layered(file, sections, memo.layers, version, same=operator.is_)
