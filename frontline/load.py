@@ -11,6 +11,7 @@ import errno
 import functools
 import hashlib
 import importlib.metadata
+import operator
 import os
 import re
 import stat
@@ -76,38 +77,63 @@ class DocumentCache(dict[str, tuple[tuple[int, int], "Document"]]):
     unsure: set[str] | None = None
 
 
+Stamp = tuple[int, int, int, int, int, int]  # device, inode, mode, size, mtime_ns, ctime_ns
+
+
 class Parsed:
     """Documents parsed by earlier builds, each under the digest of the bytes it was parsed from,
     kept in a signed cache file (cachefile.py) so that a build reparses only the files that
-    changed. Entries are valid for this file's code and the YAML and front-matter libraries."""
+    changed. Entries are valid for this file's code and the YAML and front-matter libraries.
 
-    def __init__(self, file: Path):
+    A file is not even read when its stat is the one it had when it was last read by a build
+    that knew the file system's time before it looked at any file (probe: skip.Look's), and that
+    stat was older than it (git's rule for "racily clean" entries: a file written in the
+    same clock tick as it was read could change again without its stat changing, so such a one
+    is read and hashed again next time). Its stat changes with any write, rename or copy over it
+    (the change time cannot be set back)."""
+
+    def __init__(self, file: Path, probe: tuple[int, int] | None = None):
         self.file = file
+        self.probe = probe
         found, self.layers = cachefile.read_layered(file, _parser_version())
-        self.before: dict[str, tuple[bytes, Document]] = found.get("documents", {})
-        self.now: dict[str, tuple[bytes, Document]] = {}
+        # path -> (digest, document, stamp when read, whether the stamp vouches for the bytes)
+        self.before: dict[str, tuple[bytes, Document, Stamp | None, bool]] = found.get("documents", {})
+        self.now: dict[str, tuple[bytes, Document, Stamp | None, bool]] = {}
 
-    def get(self, shown: str, digest: bytes) -> Document | None:
+    def unchanged(self, shown: str, stamp: Stamp) -> Document | None:
+        """The document of a file whose stat vouches that it has not changed since it was read."""
         hit = self.before.get(shown)
-        if hit is not None and hit[0] == digest:
+        if hit is not None and hit[3] and hit[2] == stamp:
             self.now[shown] = hit
             return hit[1]
         return None
 
-    def put(self, shown: str, digest: bytes, doc: Document) -> None:
-        self.now[shown] = (digest, doc)
+    def get(self, shown: str, digest: bytes, stamp: Stamp | None) -> Document | None:
+        hit = self.before.get(shown)
+        if hit is not None and hit[0] == digest:
+            self.now[shown] = hit if hit[2] == stamp and hit[3] else (digest, hit[1], stamp, self._vouches(stamp))
+            return hit[1]
+        return None
+
+    def put(self, shown: str, digest: bytes, doc: Document, stamp: Stamp | None) -> None:
+        self.now[shown] = (digest, doc, stamp, self._vouches(stamp))
+
+    def _vouches(self, stamp: Stamp | None) -> bool:
+        probe = self.probe
+        return stamp is not None and probe is not None and stamp[0] == probe[0] and max(stamp[4], stamp[5]) < probe[1]
 
     def save(self) -> None:
         """Keep what this build parsed (only the files it read) if that differs from what was kept."""
-        if self.now.keys() == self.before.keys() and all(self.now[k][0] == self.before[k][0] for k in self.now):
+        before = self.before
+        if self.now.keys() == before.keys() and all(self.now[k] is before[k] for k in self.now):
             return
         with contextlib.suppress(OSError):  # a read-only checkout still builds, just without the cache
             sections = {"documents": self.now}
-            cachefile.write_layered(self.file, sections, self.layers, _parser_version(), same=_same_bytes)
+            cachefile.write_layered(self.file, sections, self.layers, _parser_version(), same=operator.is_)
 
 
-def _same_bytes(a: tuple[bytes, Document], b: tuple[bytes, Document]) -> bool:
-    return a[0] == b[0]
+def stamp_of(info: os.stat_result) -> Stamp:
+    return (info.st_dev, info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 @functools.cache
@@ -165,7 +191,7 @@ def load(
             docs.append(
                 _cached(cache, str(where), kind, shown, entry)
                 if cache is not None
-                else read_document(Path(where), kind, shown, parsed)
+                else read_document(Path(where), kind, shown, parsed, entry)
             )
         except UnreadableError as exc:
             problems.append(Problem(shown, exc.line, exc.col, exc.message))
@@ -202,15 +228,25 @@ def _cached(cache: DocumentCache, path: str, kind: str, shown: str, entry: os.Di
     return doc
 
 
-def read_document(path: Path, kind: str, shown: str, parsed: Parsed | None = None) -> Document:
+def read_document(
+    path: Path, kind: str, shown: str, parsed: Parsed | None = None, entry: os.DirEntry | None = None
+) -> Document:
     if parsed is None:
         return _parse(path, kind, shown, _decode(_read_bytes(path)))
+    try:
+        stamp: Stamp | None = stamp_of(entry.stat() if entry is not None else path.stat())
+    except OSError:
+        stamp = None  # _read_bytes says why
+    if stamp is not None:
+        doc = parsed.unchanged(shown, stamp)
+        if doc is not None and doc.kind == kind:
+            return doc
     raw = _read_bytes(path)
     digest = hashlib.blake2b(raw, digest_size=20, person=kind.encode()[:16]).digest()
-    doc = parsed.get(shown, digest)
+    doc = parsed.get(shown, digest, stamp)
     if doc is None:
         doc = _parse(path, kind, shown, _decode(raw))
-        parsed.put(shown, digest, doc)
+        parsed.put(shown, digest, doc, stamp)
     return doc
 
 

@@ -107,7 +107,7 @@ def build(
             return Result(None, seen.skipped.warnings, seen.skipped.files)
     else:
         seen = None
-    parsed = Parsed(root / CACHE_DIR / "documents.pickle") if cache is None else None
+    parsed = Parsed(root / CACHE_DIR / "documents.pickle", seen.probe if seen else None) if cache is None else None
     if seen is not None:
         pinyin.start()  # a build from the command line: pypinyin in a helper (see pinyin.py)
     # A build from the command line keeps what the checks found in each body for the next run,

@@ -75,3 +75,48 @@ def test_a_build_reparses_only_files_whose_bytes_changed(tmp_path: Path, monkeyp
     assert next(p for p in second.site.profiles if p.slug == "shi-jian").body.startswith("施剑到一线")
     # what came from the cache is what parsing the files again gives
     assert load(root, parsed=stage.Parsed(root / ".frontline-cache/documents.pickle"))[0] == load(root)[0]
+
+
+def test_a_build_reads_only_the_files_whose_stat_changed_and_never_trusts_a_racy_one(tmp_path: Path, monkeypatch):
+    """A file is read again when anything about it changed (even with its modification time set
+    back: its change time moves), or when it was written in the clock tick it was read in."""
+    import os
+    import time
+
+    from frontline import load as stage
+    from frontline.pipeline import build
+    from tests.conftest import run
+
+    root = make_site(tmp_path)
+    assert run(root, "build", "--no-search").code == 0  # before any cache: the clock less a margin
+    report = root / "content/articles/report.md"
+    report.write_text(report.read_text("utf-8") + "\n补充一段。\n", "utf-8")
+    time.sleep(0.1)  # a clock tick (coarse on Linux): else the report is racy, written in the probe's tick
+    assert run(root, "build", "--no-search").code == 0  # reads every file, each older than its probe
+    read: list[str] = []
+    real_read = stage._read_bytes
+    monkeypatch.setattr(stage, "_read_bytes", lambda path: read.append(path.name) or real_read(path))
+    profile = root / "content/profiles/shi-jian.md"
+    before = profile.stat()
+    # the same size and the old modification time: only the change time tells
+    profile.write_text(profile.read_text("utf-8").replace("主动请缨", "挺身而出"), "utf-8")
+    assert profile.stat().st_size == before.st_size
+    os.utime(profile, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert run(root, "build", "--no-search").code == 0
+    assert read == ["shi-jian.md"]
+    assert "挺身而出" in (root / "output/profiles/shi-jian/index.html").read_text("utf-8")
+    # written "in the future", as if in the tick the build read it: read every time until it is older
+    read.clear()
+    future = profile.stat().st_mtime_ns + 3600 * 10**9
+    profile.write_text(profile.read_text("utf-8").replace("挺身而出", "主动请缨"), "utf-8")
+    os.utime(profile, ns=(future, future))
+    for i in range(2):
+        report.write_text(report.read_text("utf-8") + f"\n第{i}次补充。\n", "utf-8")  # so that the build runs
+        time.sleep(0.1)
+        assert run(root, "build", "--no-search").code == 0
+    assert read == ["report.md", "shi-jian.md"] * 2
+    clean = tmp_path / "clean"
+    build(root, clean, search=False)
+    assert (clean / "profiles/shi-jian/index.html").read_bytes() == (
+        root / "output/profiles/shi-jian/index.html"
+    ).read_bytes()
