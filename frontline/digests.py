@@ -163,6 +163,32 @@ class Digests:
             self._walk(value, out, set())
         return _hash("\x1f".join(out).encode("utf-8", "surrogatepass"))
 
+    def flat_text(self, obj: Any) -> str | None:
+        """A dataclass whose fields are plain values, entities, and dicts of entities (a page and
+        its context, the common case) as text, in a fraction of hash()'s time; None for any other.
+        Deterministic for the same fields and values, like hash(); the two never meet (a caller
+        uses one or the other for the same kind of object, so "None" here means: use hash())."""
+        if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+            return None
+        tokens, parts = self.tokens, [type(obj).__name__]
+        for name in _field_names(type(obj)):
+            value = getattr(obj, name)
+            kind = type(value)
+            if value is None or kind in _PLAIN:
+                parts.append(repr(value))
+            elif id(value) in tokens:
+                parts.append(tokens[id(value)])
+            elif kind is dict and all(type(k) is str and id(v) in tokens for k, v in value.items()):
+                parts.append(repr([(k, tokens[id(v)]) for k, v in value.items()]))
+            elif dataclasses.is_dataclass(value) and not isinstance(value, ENTITIES | type):
+                inner = self.flat_text(value)  # a date, say
+                if inner is None:
+                    return None
+                parts.append(f"\x1c{inner}\x1d")  # control characters: never in a repr or a token
+            else:
+                return None
+        return "\x1f".join(parts)
+
     def _walk(self, obj: Any, out: list[str], seen: set[int]) -> None:
         """A stable serialisation of plain data. Unknown objects fall back to repr(), which for
         most carries an address: such a hash never matches, so the page is simply re-rendered."""
@@ -256,6 +282,9 @@ def _site_attr(cls: type, name: str) -> tuple[str, Any]:
     if inspect.isfunction(attr):
         return "method", attr
     return "value", None
+
+
+_PLAIN = frozenset({str, int, float, bool, bytes})
 
 
 @functools.cache
