@@ -180,7 +180,7 @@ class Digests:
                 parts.append(tokens[id(value)])
             elif kind is dict and all(type(k) is str and id(v) in tokens for k, v in value.items()):
                 parts.append(repr([(k, tokens[id(v)]) for k, v in value.items()]))
-            elif dataclasses.is_dataclass(value) and not isinstance(value, ENTITIES | type):
+            elif dataclasses.is_dataclass(value) and not isinstance(value, (*ENTITIES, type)):
                 inner = self.flat_text(value)  # a date, say
                 if inner is None:
                     return None
