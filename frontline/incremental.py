@@ -108,8 +108,11 @@ def build_output(
     history: History | None = None,
     finish: Callable[[Path], object] | None = None,
     in_place: Written | None = None,
+    contents: list[str] | None = None,
 ) -> int:
     """Render every page and write the site to out (swapped in whole); returns the number of files.
+    contents, when given, is filled with every folder and file out holds if a new site was swapped
+    in (publish.fresh_output), and left empty otherwise.
 
     With in_place, out is a private folder that only its caller reads (the preview's): changed
     files are written over the old ones and files no longer made are removed, instead of a
@@ -193,7 +196,7 @@ def build_output(
                 staging = _updated(out, set(keys), set(previous) if previous else None)
             else:  # the staging folder comes with the kept files of out in it (root: never clear the site)
                 keep = {p: previous[p].stat for p in kept_paths}
-                staging = fresh_output(out, root, finish, keep=keep, make=remade)
+                staging = fresh_output(out, root, finish, keep=keep, make=remade, contents=contents)
             with staging as fresh:
                 for path in kept_paths:
                     index[path] = previous[path]

@@ -115,6 +115,7 @@ def build(
     kept = root / CACHE_DIR / "check.pickle" if cache is None and memo is None else None
     if kept is not None:
         memo = load_memo(kept, code_version())
+    contents: list[str] = []  # what out holds after the build, if it swapped a new site in
     try:
         env, checked, static, portraits, history = _inputs(root, include_drafts, cache, compiled, parsed, memo)
         # The site model lives until the build ends: keep the collector from walking it again and
@@ -131,6 +132,7 @@ def build(
             history,
             finish=index_search if search else None,
             in_place=in_place,
+            contents=contents,
         )
     finally:
         pinyin.stop()
@@ -139,7 +141,7 @@ def build(
     if kept is not None and memo is not None:
         save_memo(memo, kept, code_version())
     if seen is not None:
-        remember(root, out, seen, checked.warnings, files)
+        remember(root, out, seen, checked.warnings, files, contents or None)
     return Result(checked.site, checked.warnings, files)
 
 

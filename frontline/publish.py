@@ -64,6 +64,7 @@ def fresh_output(
     finish: Callable[[Path], object] | None = None,
     keep: Mapping[str, spare.FileStat | None] | None = None,
     make: Collection[str] = (),
+    contents: list[str] | None = None,
 ) -> Iterator[Path]:
     """A directory beside out to build the site in: swapped in as out, atomically, when the
     block ends normally; out is left untouched when it raises. finish(fresh) runs on the
@@ -75,6 +76,9 @@ def fresh_output(
     directory already holds exactly the kept files when the block starts, and it is the spare
     (the site the last swap replaced, brought up to date) when there is one. Without keep it
     starts empty.
+
+    contents, when given, is filled with every folder and file of out as the swap left it
+    (from the exact account of the tree that the spare keeps), so that the caller need not walk it.
 
     Refused: an output directory that is, or holds, the site root, `/` or the home directory;
     one that is, holds or sits inside content/, templates/ or static/ of root; and a non-empty
@@ -116,7 +120,10 @@ def fresh_output(
                 _mark(fresh)
                 os.chmod(fresh, 0o755)  # mkdtemp makes it 0700: a web server must be able to read it
                 _checkpoint("staged")
-                spare.save(out, fresh, spare.account(fresh, tree, touched, make, _lock_file(out)))
+                made = spare.account(fresh, tree, touched, make, _lock_file(out))
+                spare.save(out, fresh, made)
+                if contents is not None:  # every folder and file out will hold, for skip.remember
+                    contents += spare.paths_of(made)
                 _checkpoint("recorded")
                 _keep_as_spare(_swap(fresh, out), out)
             except BaseException:

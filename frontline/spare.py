@@ -181,6 +181,14 @@ def account(top: Path, tree: Tree | None, touched: set[str], made: Iterable[str]
     return tree
 
 
+def paths_of(tree: Tree) -> list[str]:
+    """Every folder ("" for the top) and file of tree, by its path below the top."""
+    found = list(tree.folders)
+    for rel, folder in tree.folders.items():
+        found += (f"{rel}/{name}" if rel else name for name in folder.files)
+    return found
+
+
 def save(out: Path, top: Path, tree: Tree) -> None:
     with contextlib.suppress(OSError):  # without a record the next build only reads the spare whole
         # Plain tuples: three times quicker to pickle and load than ten thousand objects.

@@ -181,3 +181,26 @@ def test_a_build_with_nothing_to_do_imports_none_of_the_pipeline(minimal_site: P
     assert code == "0"
     assert not {"jinja2", "markdown", "pydantic", "babel", "pypinyin", "yaml"} & set(modules)
     assert "已生成" in done.stderr
+
+
+def test_the_record_of_a_swapped_in_site_is_what_a_walk_of_it_finds(minimal_site: Path, builds: list[int]):
+    """A build that swaps a new site in records it from the account it keeps of that tree, not by
+    walking it: the record must be the walk's, entry for entry, so a stray file is still seen."""
+    from frontline import cachefile
+
+    assert run(minimal_site, "build", "--no-search").code == 0
+    profile = minimal_site / "content/profiles/shi-jian.md"
+    for text in ("第一次补充。", "第二次补充。"):  # the second build reuses the spare the first left
+        profile.write_text(profile.read_text("utf-8") + f"\n{text}\n", "utf-8")
+        assert run(minimal_site, "build", "--no-search").code == 0
+        out = minimal_site / "output"
+        saved = cachefile.read(minimal_site / skip.CACHE_DIR / skip.RECORD)
+        walked = skip._walk(out.resolve(), None, None, skip._probe(minimal_site / skip.CACHE_DIR), hash_files=False)
+        recorded = dict(zip(saved["out"].paths, zip(*[iter(saved["out"].stats)] * skip.FIELDS), strict=True))
+        assert recorded == dict(zip(walked.paths, zip(*[iter(walked.stats)] * skip.FIELDS), strict=True))
+    assert len(builds) == 3
+    assert run(minimal_site, "build", "--no-search").code == 0
+    assert len(builds) == 3  # nothing changed: skipped
+    (out / "profiles" / "stray.html").write_text("不该留下", encoding="utf-8")
+    assert run(minimal_site, "build", "--no-search").code == 0
+    assert len(builds) == 4 and not (out / "profiles" / "stray.html").exists()
