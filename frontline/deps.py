@@ -58,6 +58,7 @@ from .prose import Prose
 
 Read = tuple  # one of the descriptions above: plain, hashable, picklable
 ENTITIES = (Organization, Edition, Article, Profile, Figure)
+PLAIN = frozenset({str, int, float, bool, type(None)})  # values that are data as they are
 WITH_BODY = (Article, Profile)
 META_CLASSES: tuple[type[BaseModel], ...] = (OrganizationMeta, EditionMeta, ArticleMeta, ProfileMeta, FigureMeta)
 MISSING = "\x00missing"  # a key a table lacks (as a value); its hash is MISSING_HASH

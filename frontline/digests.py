@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import deps
-from .deps import ENTITIES, MISSING, MISSING_HASH, Read, Table, entities, token
+from .deps import ENTITIES, MISSING, MISSING_HASH, PLAIN, Read, Table, entities, token
 
 
 class Digests:
@@ -174,7 +174,7 @@ class Digests:
         for name in _field_names(type(obj)):
             value = getattr(obj, name)
             kind = type(value)
-            if value is None or kind in _PLAIN:
+            if kind in PLAIN:
                 parts.append(repr(value))
             elif id(value) in tokens:
                 parts.append(tokens[id(value)])
@@ -282,9 +282,6 @@ def _site_attr(cls: type, name: str) -> tuple[str, Any]:
     if inspect.isfunction(attr):
         return "method", attr
     return "value", None
-
-
-_PLAIN = frozenset({str, int, float, bool, bytes})
 
 
 @functools.cache

@@ -29,7 +29,7 @@ import marshal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .deps import ENTITIES, ENTITY_READS, MISSING, Read, names_in
+from .deps import ENTITIES, ENTITY_READS, MISSING, PLAIN, Read, names_in
 from .digests import Digests
 
 Item = tuple  # (read, hash, numbers of its own reads or None)
@@ -264,7 +264,6 @@ class _NotPlainError(Exception):
     """A value holding something other than containers, plain values and entities."""
 
 
-PLAIN = frozenset({str, int, float, bool, type(None)})
 ENTITY_TYPES = frozenset(ENTITIES)
 
 
