@@ -24,7 +24,7 @@ import frontmatter
 import yaml
 from yaml.constructor import SafeConstructor
 
-from . import cachefile
+from . import cachefile, skip
 from .errors import Problem, display_path
 
 # Each folder of content/ holds one kind of document, in one file format.
@@ -77,7 +77,7 @@ class DocumentCache(dict[str, tuple[tuple[int, int], "Document"]]):
     unsure: set[str] | None = None
 
 
-Stamp = tuple[int, int, int, int, int, int]  # device, inode, mode, size, mtime_ns, ctime_ns
+Stamp = tuple[int, ...]  # skip.stat_fields: device, inode, mode, size, mtime_ns, ctime_ns
 
 
 class Parsed:
@@ -119,8 +119,7 @@ class Parsed:
         self.now[shown] = (digest, doc, stamp, self._vouches(stamp))
 
     def _vouches(self, stamp: Stamp | None) -> bool:
-        probe = self.probe
-        return stamp is not None and probe is not None and stamp[0] == probe[0] and max(stamp[4], stamp[5]) < probe[1]
+        return stamp is not None and self.probe is not None and not skip.is_racy(stamp, self.probe)
 
     def save(self) -> None:
         """Keep what this build parsed (only the files it read) if that differs from what was kept."""
@@ -130,10 +129,6 @@ class Parsed:
         with contextlib.suppress(OSError):  # a read-only checkout still builds, just without the cache
             sections = {"documents": self.now}
             cachefile.write_layered(self.file, sections, self.layers, _parser_version(), same=operator.is_)
-
-
-def stamp_of(info: os.stat_result) -> Stamp:
-    return (info.st_dev, info.st_ino, info.st_mode, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 @functools.cache
@@ -234,7 +229,7 @@ def read_document(
     if parsed is None:
         return _parse(path, kind, shown, _decode(_read_bytes(path)))
     try:
-        stamp: Stamp | None = stamp_of(entry.stat() if entry is not None else path.stat())
+        stamp: Stamp | None = skip.stat_fields(entry.stat() if entry is not None else path.stat())
     except OSError:
         stamp = None  # _read_bytes says why
     if stamp is not None:

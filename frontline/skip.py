@@ -145,13 +145,13 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def _fields(st: os.stat_result | None) -> tuple[int, ...]:
+def stat_fields(st: os.stat_result | None) -> tuple[int, ...]:
     if st is None:
         return (0,) * FIELDS
     return (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _racy(values: tuple[int, ...] | array, probe: tuple[int, int]) -> bool:
+def is_racy(values: tuple[int, ...] | array, probe: tuple[int, int]) -> bool:
     """Could this entry have changed since without its stat changing? (git's racy-clean rule)"""
     device, _, _, _, mtime, ctime = values
     return device != probe[0] or max(mtime, ctime) >= probe[1]
@@ -190,7 +190,7 @@ def _verify(top: Path, old: Tree, probe: tuple[int, int], hash_files: bool = Tru
     file is a change."""
     base = str(top)
     prefix = os.path.join(base, "")
-    get, fields, missing = os.stat, _fields, (0,) * FIELDS
+    get, fields, missing = os.stat, stat_fields, (0,) * FIELDS
     fresh = array("q")
     add = fresh.extend
     for rel in old.paths:  # the hot loop: one stat per file and folder, nothing else
@@ -214,7 +214,7 @@ def _verify(top: Path, old: Tree, probe: tuple[int, int], hash_files: bool = Tru
         digest = _digest(os.path.join(base, rel) if rel else base, _is_dir(now))
         if digest != old.digests[i]:
             return None
-        if _racy(now, probe):
+        if is_racy(now, probe):
             new.racy.append(i)
         elif not hash_files:
             new.digests[i] = None  # an output entry needs no hash once it is not racy
@@ -253,9 +253,9 @@ def _walk(
         rel = todo.pop()
         path = os.path.join(base, rel) if rel else base
         st = _stat(path)
-        values = _fields(st)
+        values = stat_fields(st)
         is_dir = st is not None and _is_dir(values)
-        racy = _racy(values, probe)
+        racy = is_racy(values, probe)
         hit = known.get(rel) if known else None
         if hit is not None and hit[0] == array("q", values):
             digest = hit[1]
@@ -286,8 +286,8 @@ def _listed(top: Path, listing: list[str], probe: tuple[int, int]) -> Tree:
     for rel in sorted(listing):
         path = os.path.join(base, rel) if rel else base
         st = _stat(path)
-        values = _fields(st)
-        racy = _racy(values, probe)
+        values = stat_fields(st)
+        racy = is_racy(values, probe)
         if racy:
             tree.racy.append(len(tree.paths))
         tree.paths.append(rel)
@@ -358,7 +358,7 @@ def _history(root: Path) -> str:
     if done.returncode == 0 and len(lines) >= 2:
         common = root / lines[-2] if not os.path.isabs(lines[-2]) else Path(lines[-2])
         for name in ("shallow", "info/grafts", "refs/replace", "packed-refs"):
-            found.append(f"{name}:{_fields(_stat(str(common / name)))}")
+            found.append(f"{name}:{stat_fields(_stat(str(common / name)))}")
     return "\n".join(found)
 
 
@@ -380,7 +380,7 @@ def _probe(folder: Path, create: bool = True) -> tuple[int, int] | None:
         with open(path, "ab"):
             pass
         os.utime(path)
-        values = _fields(os.stat(path))
+        values = stat_fields(os.stat(path))
     except OSError:
         return None
     return (values[0], values[4])
