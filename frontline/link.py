@@ -147,9 +147,13 @@ class Site:
 
     def mentions_by_edition(self, slug: str) -> tuple[tuple[Edition, tuple[Mention, ...]], ...]:
         """A person's report mentions grouped under the editions that carry the reports, newest first."""
-        mentions = self.mentions.get(slug, ())
-        grouped = ((e, tuple(m for m in mentions if m.article.meta.edition == e.number)) for e in self.editions)
-        return tuple((e, ms) for e, ms in grouped if ms)
+        grouped: dict[int, list[Mention]] = {}
+        for mention in self.mentions.get(slug, ()):
+            grouped.setdefault(mention.article.meta.edition, []).append(mention)
+        # Not a scan of every edition per person: editions grow with the archive, and so did each
+        # profile page's cost (sampled, 2 % of a cold build at 10,000 pages and 6 % at 50,000).
+        editions = self._edition_by_number
+        return tuple((editions[n], tuple(grouped[n])) for n in sorted(grouped, reverse=True) if n in editions)
 
     def make_lookups(self) -> None:
         """Build every lookup that is otherwise made on first use, now: before a build forks its

@@ -39,6 +39,30 @@ def test_mentions_and_people(minimal_site: Path):
     assert [f.key for f in site.figures_in["report"]] == ["leaders"]
 
 
+def test_a_persons_reports_are_grouped_under_their_editions_newest_first(tmp_path: Path):
+    def report(edition: int, date: str, body: str = "施剑到社区参与防控工作。") -> str:
+        return f"---\ntitle: 报道\norganization: daxing\nedition: {edition}\ndate: {date}\n---\n{body}\n"
+
+    root = make_site(
+        tmp_path,
+        {
+            "content/editions/2.yaml": "number: 2\ntitle: 第二期\ndate: 2020-03\n",
+            "content/editions/3.yaml": "number: 3\ntitle: 第三期\ndate: 2020-04\n",
+            "content/articles/b-later.md": report(3, "2020-04-02"),
+            "content/articles/a-earlier.md": report(3, "2020-04-01"),
+            "content/articles/c-second.md": report(2, "2020-03", "正文。"),
+        },
+    )
+    site = check(root).site
+    grouped = site.mentions_by_edition("shi-jian")
+    # Edition 2 names nobody: left out; within an edition, the reports in the site's order.
+    assert [(e.number, [m.article.slug for m in ms]) for e, ms in grouped] == [
+        (3, ["a-earlier", "b-later"]),
+        (1, ["report"]),
+    ]
+    assert site.mentions_by_edition("nobody") == ()
+
+
 def test_drafts_are_left_out(tmp_path: Path):
     draft = "---\nname: 于勇\norganization: daxing\ndraft: true\n---\n"
     root = make_site(tmp_path, {"content/profiles/yu-yong.md": draft})
