@@ -100,6 +100,11 @@ def _pss_kib(pid: int) -> int:
 
 
 def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+    # What ran before (the corpus just written, the last tool's output: a gigabyte and more at
+    # 50,000 pages) goes to disk first, unmeasured: its writeback would otherwise land in this
+    # run's time (at 50,000 pages a Frontline build took 141 s right after the corpus was written, and
+    # 103 s after a sync).
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = [0]

@@ -92,10 +92,14 @@ def time_check_in_process(root: Path, runs: int) -> list[float]:
 
 def time_rebuild_in_process(root: Path, runs: int, target: Target, kinds: tuple[str, ...]) -> dict[str, list]:
     """What one save costs the server itself: Preview.rebuild() after a one-file change."""
-    from frontline.serve import Preview
+    from frontline.serve import Preview, watched_files
 
     preview = Preview(root.resolve(), root / ".preview-bench")
+    # As `serve` does: the watcher reports each save, and a rebuild asks the disk only about
+    # the files it reported (without this, each rebuild here would stat every file).
+    preview.relevant(watched_files(preview.root))
     preview.rebuild()
+    preview.watching()
     source = root / target.source
     original = source.read_text(encoding="utf-8")
     found: dict[str, list] = {}
@@ -104,6 +108,7 @@ def time_rebuild_in_process(root: Path, runs: int, target: Target, kinds: tuple[
             times = found[kind] = []
             for i in range(runs):
                 source.write_text(target.edit(original, kind, f"第{i}次修改"), encoding="utf-8")
+                preview.relevant({source})
                 times.append(preview.rebuild())
                 if preview.state.failed:
                     raise SystemExit(f"the rebuild failed: {preview.state.problems[:3]}")
