@@ -11,11 +11,15 @@ import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .bodies import Naming, body_findings
 from .errors import BuildError, Problem
 from .memo import CheckMemo
 from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig
+
+if TYPE_CHECKING:
+    from .navigation import PlaceGroup, RoleGroup
 
 
 @dataclass(frozen=True)
@@ -141,9 +145,30 @@ class Site:
 
     @cached_property
     def _town_anchors(self) -> dict[str, str]:
+        return {group.name: group.anchor for group in self._place_groups}
+
+    def place_groups(self) -> tuple[PlaceGroup, ...]:
+        """Everyone sent somewhere, by town and place (the places index)."""
+        return self._place_groups
+
+    def role_groups(self) -> tuple[RoleGroup, ...]:
+        """Everyone, by role (the roles index)."""
+        return self._role_groups
+
+    # Made once, before a build forks its workers (make_lookups: the pinyin they sort by is then
+    # known), and read by their pages as calls: a page's key holds no copy of them to compare
+    # with the last build's on every save (that comparison was a tenth of a preview's rebuild).
+    @cached_property
+    def _place_groups(self) -> tuple[PlaceGroup, ...]:
         from .navigation import places  # navigation builds on Site: imported when first needed
 
-        return {group.name: group.anchor for group in places(self)}
+        return places(self)
+
+    @cached_property
+    def _role_groups(self) -> tuple[RoleGroup, ...]:
+        from .navigation import roles
+
+        return roles(self)
 
     def mentions_by_edition(self, slug: str) -> tuple[tuple[Edition, tuple[Mention, ...]], ...]:
         """A person's report mentions grouped under the editions that carry the reports, newest first."""

@@ -155,8 +155,8 @@ def pages(site: Site) -> list[Page]:
         Page("profiles/index.html", "profiles.html"),
         Page("organizations/index.html", "organizations.html"),
         Page("stats/index.html", "stats.html"),
-        Page("places/index.html", "places.html", {"groups": navigation.places(site)}),
-        Page("roles/index.html", "roles.html", {"groups": navigation.roles(site)}),
+        Page("places/index.html", "places.html"),
+        Page("roles/index.html", "roles.html"),
         Page("search/index.html", "search.html", {"unavailable": "搜索索引尚未生成：请使用下面的索引。"}),
         Page("404.html", "404.html"),
     ]
