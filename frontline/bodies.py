@@ -123,6 +123,12 @@ class Naming:
             store.put((lead, body), (self.names_key, tuple(asked), tuple(self.figure_text(k) for k in asked), named))
         return named
 
+    def sentences_kept(self, lead: str | None, body: str) -> None:
+        """Note that the stored sentences of this text are still used (a caller that keeps what it
+        made from them asks for no more)."""
+        if self.memo is not None:
+            self.memo.naming.get((lead, body))
+
     def keep(self) -> None:
         if self.memo is not None:
             self.memo.naming.keep()
