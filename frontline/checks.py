@@ -37,9 +37,10 @@ def inspect(content: Content, root: Path, memo: CheckMemo | None = None) -> list
     With memo (the preview's), what each check found in a body is kept under the body and the
     site-wide inputs it was found with; anything on disk (images) is looked at every time."""
     seen = _Seen(memo)
+    links = _links_of(content, seen)  # both checks below look at them: asked for once
     found = [
-        *check_links(content, root, seen),
-        *check_unmentioned(content, seen),
+        *check_links(content, root, seen, links),
+        *check_unmentioned(content, seen, links),
         *check_typed_figures(content, seen),
         *check_titles(content, seen),
     ]
@@ -88,15 +89,25 @@ def _documents(content: Content) -> Iterator[Article | Profile]:
     yield from content.profiles
 
 
-def check_links(content: Content, root: Path, seen: _Seen | None = None) -> list[Problem]:
+def _links_of(content: Content, seen: _Seen) -> list[tuple[Article | Profile, tuple]]:
+    """Each body's links that can have a problem, resolved (_internal_links), with its item."""
+    return [
+        (item, seen.get(("links", item.source.path, item.body), None, _internal_links, item))
+        for item in _documents(content)
+    ]
+
+
+def check_links(
+    content: Content, root: Path, seen: _Seen | None = None, links: list[tuple[Article | Profile, tuple]] | None = None
+) -> list[Problem]:
     """Links to other content files must name an existing one; images must exist under content/media/."""
     seen = seen or _Seen(None)
     documents = {item.source.path: item for item in (*content.articles, *content.profiles)}
     documents |= {item.source.path: item for item in (*content.editions, *content.organizations)}
     documents |= {f.source.path: f for f in content.figures}
     problems = []
-    for item in _documents(content):
-        for ref, resolved in seen.get(("links", item.source.path, item.body), None, _internal_links, item):
+    for item, found in links if links is not None else _links_of(content, seen):
+        for ref, resolved in found:
             if not ref.target:
                 message = "链接地址是空的：请在 ( ) 中写上链接的文件，如 ../profiles/shi-jian.md"
             else:
@@ -134,17 +145,15 @@ def _link_problem(image: bool, written: str, path: str, documents: dict, item: o
     return f"无法识别的内部链接 {written}：请链接到 content/ 中的 .md 或 .yaml 文件（如 ../profiles/shi-jian.md）"
 
 
-def check_unmentioned(content: Content, seen: _Seen | None = None) -> list[Problem]:
+def check_unmentioned(
+    content: Content, seen: _Seen | None = None, links: list[tuple[Article | Profile, tuple]] | None = None
+) -> list[Problem]:
     """A profile nobody reports on is probably a forgotten or misspelt one."""
     seen = seen or _Seen(None)
     texts = [(e.meta.title, e.meta.summary or "") for e in content.editions]
     texts += [(a.meta.title, a.meta.lead or "", a.body) for a in content.articles]
-    linked = {
-        resolved[0]
-        for item in _documents(content)
-        for _, resolved in seen.get(("links", item.source.path, item.body), None, _internal_links, item)
-        if resolved
-    }
+    found = links if links is not None else _links_of(content, seen)
+    linked = {resolved[0] for _, refs in found for _, resolved in refs if resolved}
     index, made_with = seen.index("profiles", frozenset(p.meta.name for p in content.profiles))
     if seen.memo is None or any("\0" in name for name in index.names):
         named = index.found_in("\0".join("".join(text) for text in texts))
