@@ -29,6 +29,7 @@ TITLES = [
 ]
 _DIGIT = re.compile(r"\d")
 BREAK = "，。、；：！？“”‘’（）《》 \t{}"
+BodyLinks = list[tuple[Article | Profile, tuple]]  # each body's item with its resolved links (_links_of)
 
 
 def inspect(content: Content, root: Path, memo: CheckMemo | None = None) -> list[Problem]:
@@ -89,7 +90,7 @@ def _documents(content: Content) -> Iterator[Article | Profile]:
     yield from content.profiles
 
 
-def _links_of(content: Content, seen: _Seen) -> list[tuple[Article | Profile, tuple]]:
+def _links_of(content: Content, seen: _Seen) -> BodyLinks:
     """Each body's links that can have a problem, resolved (_internal_links), with its item."""
     return [
         (item, seen.get(("links", item.source.path, item.body), None, _internal_links, item))
@@ -98,7 +99,7 @@ def _links_of(content: Content, seen: _Seen) -> list[tuple[Article | Profile, tu
 
 
 def check_links(
-    content: Content, root: Path, seen: _Seen | None = None, links: list[tuple[Article | Profile, tuple]] | None = None
+    content: Content, root: Path, seen: _Seen | None = None, links: BodyLinks | None = None
 ) -> list[Problem]:
     """Links to other content files must name an existing one; images must exist under content/media/."""
     seen = seen or _Seen(None)
@@ -145,9 +146,7 @@ def _link_problem(image: bool, written: str, path: str, documents: dict, item: o
     return f"无法识别的内部链接 {written}：请链接到 content/ 中的 .md 或 .yaml 文件（如 ../profiles/shi-jian.md）"
 
 
-def check_unmentioned(
-    content: Content, seen: _Seen | None = None, links: list[tuple[Article | Profile, tuple]] | None = None
-) -> list[Problem]:
+def check_unmentioned(content: Content, seen: _Seen | None = None, links: BodyLinks | None = None) -> list[Problem]:
     """A profile nobody reports on is probably a forgotten or misspelt one."""
     seen = seen or _Seen(None)
     texts = [(e.meta.title, e.meta.summary or "") for e in content.editions]

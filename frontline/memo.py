@@ -69,7 +69,8 @@ class CheckMemo:
     naming: Store = field(default_factory=Store)  # link: text -> sentences naming people, and whom
     figure_texts: Store = field(default_factory=Store)  # link: id(figure meta) -> formatted value
     checks: Store = field(default_factory=Store)  # checks: body (and index key) -> links, typed numbers, lines naming
-    names: dict[str, Any] = field(default_factory=dict)  # name indexes, rebuilt only when names change
+    # name indexes and number finder, rebuilt only when what they are made from changes; who each report names
+    names: dict[str, Any] = field(default_factory=dict)
     loaded: dict[str, int] = field(default_factory=dict)  # store -> how many results load_memo() found
     layers: cachefile.Layers = field(default_factory=cachefile.Layers)  # what load_memo() read, for save_memo()
 
