@@ -7,13 +7,15 @@ before it is published) and return Problems; they never change anything.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import Problem
-from .memo import CheckMemo
+from .memo import CheckMemo, changed_profiles
 from .models import Article, Content, Figure, Profile
 from .names import NameIndex, content_key
 from .numbers import format_number
@@ -36,17 +38,82 @@ def inspect(content: Content, root: Path, memo: CheckMemo | None = None) -> list
     """Every problem the checks find, errors and warnings, in no particular order.
 
     With memo (the preview's), what each check found in a body is kept under the body and the
-    site-wide inputs it was found with; anything on disk (images) is looked at every time."""
+    site-wide inputs it was found with, and what the last inspect() found in each file, for a
+    check after a save that changed only a few profiles (_again); anything on disk (images) is
+    looked at every time."""
+    kept = memo.names.get("inspect") if memo is not None else None
+    if kept is not None:
+        again = _again(kept, content)
+        if again is not None:
+            assert memo is not None
+            memo.names["inspect"] = again
+            return _problems(again, root)
     seen = _Seen(memo)
-    links = _links_of(content, seen)  # both checks below look at them: asked for once
-    found = [
-        *check_links(content, root, seen, links),
-        *check_unmentioned(content, seen, links),
-        *check_typed_figures(content, seen),
-        *check_titles(content, seen),
-    ]
+    lines = _lines_naming(content, seen)
+    typed = _typed_numbers(content.figures, seen)
+    found = _Found(
+        content,
+        _links_of(content, seen),  # both the link check and the unmentioned one look at them
+        _named(content, seen),
+        typed,
+        _typed(content, typed, seen),
+        lines,
+        {i: titles for i, p in enumerate(content.profiles) if (titles := _titles(p, lines, seen))},
+    )
     seen.keep()
-    return found
+    if memo is not None:
+        memo.names["inspect"] = found
+    return _problems(found, root)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the checks found in the content, by where, before it is told as problems."""
+
+    content: Content
+    links: BodyLinks
+    named: set[str]  # the profile names that the editions and reports name
+    typed_numbers: tuple[dict[str, list[Figure]], _TypedNumbers, bytes] | None  # see _typed_numbers
+    typed: dict[int, tuple[Problem, ...]]  # by the body's place: the reports', then the profiles'
+    lines: dict[str, list[tuple[Article, int, str]]]  # see _lines_naming
+    titles: dict[int, tuple[Problem, ...]]  # by the profile's place
+
+
+def _problems(found: _Found, root: Path) -> list[Problem]:
+    content = found.content
+    return [
+        *check_links(content, root, found.links),
+        *_unmentioned(content.profiles, found.links, found.named),
+        *(problem for i in sorted(found.typed) for problem in found.typed[i]),
+        *(problem for i in sorted(found.titles) for problem in found.titles[i]),
+    ]
+
+
+def _again(last: _Found, content: Content) -> _Found | None:
+    """What the checks find in content, from what they found in the last, when only a few
+    profiles changed and each keeps its file, name, draft flag and whether it has a role: then
+    the reports and editions, the names and the figures are as they were, and only what the
+    changed profiles say themselves is looked at again. None otherwise."""
+    pairs = changed_profiles(last.content, content)
+    if pairs is None:
+        return None
+    for _, a, b in pairs:
+        if a.source.path != b.source.path or (a.meta.name, a.meta.draft) != (b.meta.name, b.meta.draft):
+            return None
+        if bool(a.meta.role) != bool(b.meta.role):  # who has a role: which names the title check looks for
+            return None
+    links, typed, titles = list(last.links), dict(last.typed), dict(last.titles)
+    seen = _Seen(None)
+    for i, _, profile in pairs:
+        at = len(content.articles) + i  # the bodies' places: the reports', then the profiles'
+        links[at] = (profile, _internal_links(profile))
+        typed.pop(at, None)
+        if last.typed_numbers is not None and (found := _typed_in(profile, *last.typed_numbers[:2])):
+            typed[at] = found
+        titles.pop(i, None)
+        if found := _titles(profile, last.lines, seen):
+            titles[i] = found
+    return dataclasses.replace(last, content=content, links=links, typed=typed, titles=titles)
 
 
 class _Seen:
@@ -98,16 +165,13 @@ def _links_of(content: Content, seen: _Seen) -> BodyLinks:
     ]
 
 
-def check_links(
-    content: Content, root: Path, seen: _Seen | None = None, links: BodyLinks | None = None
-) -> list[Problem]:
+def check_links(content: Content, root: Path, links: BodyLinks) -> list[Problem]:
     """Links to other content files must name an existing one; images must exist under content/media/."""
-    seen = seen or _Seen(None)
     documents = {item.source.path: item for item in (*content.articles, *content.profiles)}
     documents |= {item.source.path: item for item in (*content.editions, *content.organizations)}
     documents |= {f.source.path: f for f in content.figures}
     problems = []
-    for item, found in links if links is not None else _links_of(content, seen):
+    for item, found in links:
         for ref, resolved in found:
             if not ref.target:
                 message = "链接地址是空的：请在 ( ) 中写上链接的文件，如 ../profiles/shi-jian.md"
@@ -146,22 +210,23 @@ def _link_problem(image: bool, written: str, path: str, documents: dict, item: o
     return f"无法识别的内部链接 {written}：请链接到 content/ 中的 .md 或 .yaml 文件（如 ../profiles/shi-jian.md）"
 
 
-def check_unmentioned(content: Content, seen: _Seen | None = None, links: BodyLinks | None = None) -> list[Problem]:
-    """A profile nobody reports on is probably a forgotten or misspelt one."""
-    seen = seen or _Seen(None)
+def _named(content: Content, seen: _Seen) -> set[str]:
+    """The profile names that the editions' and the reports' texts name."""
     texts = [(e.meta.title, e.meta.summary or "") for e in content.editions]
     texts += [(a.meta.title, a.meta.lead or "", a.body) for a in content.articles]
-    found = links if links is not None else _links_of(content, seen)
-    linked = {resolved[0] for _, refs in found for _, resolved in refs if resolved}
     index, made_with = seen.index("profiles", frozenset(p.meta.name for p in content.profiles))
     if seen.memo is None or any("\0" in name for name in index.names):
-        named = index.found_in("\0".join("".join(text) for text in texts))
-    else:
-        # No name holds the NUL that joined the texts, so none is found across two of them: the
-        # names found in each text, kept with the index that found them, add up to the same.
-        named = set().union(*(seen.get(("named", *text), made_with, index.found_in, "".join(text)) for text in texts))
+        return index.found_in("\0".join("".join(text) for text in texts))
+    # No name holds the NUL that joined the texts, so none is found across two of them: the
+    # names found in each text, kept with the index that found them, add up to the same.
+    return set().union(*(seen.get(("named", *text), made_with, index.found_in, "".join(text)) for text in texts))
+
+
+def _unmentioned(profiles: tuple[Profile, ...], links: BodyLinks, named: set[str]) -> list[Problem]:
+    """A profile nobody reports on is probably a forgotten or misspelt one."""
+    linked = {resolved[0] for _, refs in links for _, resolved in refs if resolved}
     problems = []
-    for profile in content.profiles:
+    for profile in profiles:
         name = profile.meta.name
         if profile.source.path in linked or name in named:
             continue
@@ -171,18 +236,20 @@ def check_unmentioned(content: Content, seen: _Seen | None = None, links: BodyLi
     return problems
 
 
-def check_typed_figures(content: Content, seen: _Seen | None = None) -> list[Problem]:
-    """A number typed in prose that equals a figure should be that figure's {{fig KEY}}."""
-    seen = seen or _Seen(None)
-    made = _typed_numbers(content.figures, seen)
+def _typed(
+    content: Content, made: tuple[dict[str, list[Figure]], _TypedNumbers, bytes] | None, seen: _Seen
+) -> dict[int, tuple[Problem, ...]]:
+    """A number typed in prose that equals a figure should be that figure's {{fig KEY}}: the
+    warnings of each body, by its place."""
     if made is None:
-        return []
+        return {}
     patterns, typed, made_with = made
-    problems = []
-    for item in _documents(content):
+    found = {}
+    for i, item in enumerate(_documents(content)):
         key = ("typed", item.source.path, item.source.body_line, item.body)
-        problems += seen.get(key, made_with, _typed_in, item, patterns, typed)
-    return problems
+        if problems := seen.get(key, made_with, _typed_in, item, patterns, typed):
+            found[i] = problems
+    return found
 
 
 def _typed_numbers(
@@ -282,27 +349,24 @@ def _pattern_of(key: str) -> str:
     return re.escape(number) + "(?:多|余)?" + re.escape(unit)
 
 
-def check_titles(content: Content, seen: _Seen | None = None) -> list[Problem]:
-    """A report that calls a profiled person by a title their profile does not give them."""
-    seen = seen or _Seen(None)
+def _titles(profile: Profile, lines: dict[str, list[tuple[Article, int, str]]], seen: _Seen) -> tuple[Problem, ...]:
+    """Where a report calls a profiled person by a title their profile does not give them."""
+    named = lines.get(profile.meta.name) if profile.meta.role else None
+    if not named:
+        return ()
     problems = []
-    lines = _lines_naming(content, seen)
-    for profile in content.profiles:
-        named = lines.get(profile.meta.name) if profile.meta.role else None
-        if not named:
-            continue
-        name, role = profile.meta.name, profile.meta.role
-        for article, lineno, line in named:
-            # What a line says of a name depends on the line, the name and the role alone.
-            for col, title in seen.get(("titles", line, name, role), None, _titles_in, line, name, role):
-                message = (
-                    f"这里称 {name} 为“{title}”，但人物资料 {profile.source.path}:{profile.source.at('role')[0]} "
-                    f"写的职务是“{role}”：请核对原稿，统一其中一处"
-                )
-                problems.append(
-                    Problem(article.source.path, article.source.body_line + lineno, col, message, "body", "warning")
-                )
-    return problems
+    name, role = profile.meta.name, profile.meta.role
+    for article, lineno, line in named:
+        # What a line says of a name depends on the line, the name and the role alone.
+        for col, title in seen.get(("titles", line, name, role), None, _titles_in, line, name, role):
+            message = (
+                f"这里称 {name} 为“{title}”，但人物资料 {profile.source.path}:{profile.source.at('role')[0]} "
+                f"写的职务是“{role}”：请核对原稿，统一其中一处"
+            )
+            problems.append(
+                Problem(article.source.path, article.source.body_line + lineno, col, message, "body", "warning")
+            )
+    return tuple(problems)
 
 
 def _lines_naming(content: Content, seen: _Seen) -> dict[str, list[tuple[Article, int, str]]]:

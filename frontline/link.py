@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from .bodies import Naming, body_findings
 from .errors import BuildError, Problem
 from .memo import CheckMemo
-from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig
+from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig, Source
+from .names import NameMatcher
 
 if TYPE_CHECKING:
     from .navigation import PlaceGroup, RoleGroup
@@ -208,39 +209,21 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
     articles = [a for a in content.articles if include_drafts or not a.meta.draft]
     profiles = [p for p in content.profiles if include_drafts or not p.meta.draft]
 
-    def report(source, loc: tuple, message: str) -> None:
-        line, col = source.at(*loc)
-        problems.append(Problem(source.path, line, col, message, ".".join(map(str, loc))))
-
-    # Each message is made only for a problem: one that lists every organization, made for each
-    # of tens of thousands of items, was most of a preview's link().
-    for item in (*content.articles, *content.profiles, *content.figures):
-        meta = item.meta
-        if meta.organization not in orgs:
-            report(
-                item.source,
-                ("organization",),
-                f"未知的组织 {meta.organization}：content/organizations/ 下没有这个文件；可用的有 {_listed(orgs)}",
-            )
     for article in content.articles:
-        if article.meta.edition not in editions:
-            report(article.source, ("edition",), f"未知的期号 {article.meta.edition}：content/editions/ 下没有这一期")
+        problems += _article_references(article, orgs, editions)
+    for profile in content.profiles:
+        problems += profile_references(profile, orgs, figures)
     slugs = {a.slug for a in content.articles}
     for figure in content.figures:
-        if figure.meta.article is not None and figure.meta.article not in slugs:
-            report(figure.source, ("article",), f"未知的文章 {figure.meta.article}：content/articles/ 下没有这篇")
-    for profile in content.profiles:
-        if profile.meta.party_years is not None and profile.meta.party_years not in figures:
-            report(
-                profile.source,
-                ("party_years",),
-                f"未知的数字编号 {profile.meta.party_years}：请先在 content/stats/ 中定义",
-            )
+        problems += _figure_references(figure, orgs, slugs)
 
     cited: dict[str, list[Figure]] = {}
-    for item in (*content.articles, *content.profiles):
+    findings: dict[int, tuple[Problem, ...]] = {}  # by the body's place among the reports, then the profiles
+    for i, item in enumerate((*content.articles, *content.profiles)):
         found, keys = body_findings(item, figures, bodies)
-        problems += found
+        if found:
+            findings[i] = tuple(found)
+            problems += found
         cited[item.slug] = [figures[key] for key in keys]
 
     if any(p.severity == "error" for p in problems):
@@ -252,6 +235,7 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
     by_name: dict[str, list[Profile]] = defaultdict(list)
     for profile in profiles:
         by_name[profile.meta.name].append(profile)
+    unshared = len(problems)
     for name, same in sorted(by_name.items()):
         if len(same) > 1:
             for profile in same:
@@ -308,7 +292,74 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
         linked_names=linked_names,
         known_names=known,
     )
+    if memo is not None:  # for the next check, if it only changes a few profiles (relink.py)
+        memo.names[linked_key(include_drafts)] = Linked(
+            content,
+            site,
+            findings,
+            tuple(problems[unshared:]),
+            frozenset(name for name, same in by_name.items() if len(same) > 1),
+            naming.matcher,
+            {id(p): i for i, p in enumerate(site.profiles)},
+        )
     return site, problems
+
+
+@dataclass(frozen=True)
+class Linked:
+    """What a link() with the preview's memo made from its content, for relink.py."""
+
+    content: Content
+    site: Site
+    findings: dict[int, tuple[Problem, ...]]  # each body's warnings, by its place (reports, then profiles)
+    shared: tuple[Problem, ...]  # the warnings about names that two profiles share
+    shared_names: frozenset[str]
+    matcher: NameMatcher
+    position: dict[int, int]  # id(profile) -> its place in site.profiles
+
+
+def linked_key(include_drafts: bool) -> str:
+    """Where the memo keeps Linked: a check with drafts and one without make different sites."""
+    return "link with drafts" if include_drafts else "link"
+
+
+def _problem(source: Source, loc: tuple, message: str) -> Problem:
+    line, col = source.at(*loc)
+    return Problem(source.path, line, col, message, ".".join(map(str, loc)))
+
+
+# Each message is made only for a problem: one that lists every organization, made for each of
+# tens of thousands of items, was most of a preview's link().
+def _unknown_organization(item: Article | Profile | Figure, orgs: dict[str, Organization]) -> list[Problem]:
+    if item.meta.organization in orgs:
+        return []
+    message = f"未知的组织 {item.meta.organization}：content/organizations/ 下没有这个文件；可用的有 {_listed(orgs)}"
+    return [_problem(item.source, ("organization",), message)]
+
+
+def _article_references(article: Article, orgs: dict[str, Organization], editions: dict[int, Edition]) -> list[Problem]:
+    found = _unknown_organization(article, orgs)
+    if article.meta.edition not in editions:
+        message = f"未知的期号 {article.meta.edition}：content/editions/ 下没有这一期"
+        found.append(_problem(article.source, ("edition",), message))
+    return found
+
+
+def profile_references(profile: Profile, orgs: dict[str, Organization], figures: dict[str, Figure]) -> list[Problem]:
+    """The organization and figure a profile's front matter names, where they do not exist."""
+    found = _unknown_organization(profile, orgs)
+    if profile.meta.party_years is not None and profile.meta.party_years not in figures:
+        message = f"未知的数字编号 {profile.meta.party_years}：请先在 content/stats/ 中定义"
+        found.append(_problem(profile.source, ("party_years",), message))
+    return found
+
+
+def _figure_references(figure: Figure, orgs: dict[str, Organization], articles: set[str]) -> list[Problem]:
+    found = _unknown_organization(figure, orgs)
+    if figure.meta.article is not None and figure.meta.article not in articles:
+        message = f"未知的文章 {figure.meta.article}：content/articles/ 下没有这篇"
+        found.append(_problem(figure.source, ("article",), message))
+    return found
 
 
 def _report_mentions(

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from . import cachefile
+from .models import Content, Profile
 
 
 class Store:
@@ -101,3 +102,20 @@ def save_memo(memo: CheckMemo, file: Path, version: bytes) -> None:
     with contextlib.suppress(OSError):  # a read-only checkout still builds, just without the cache
         # A result kept from the last run is the very object read (Store.get): only new ones are written.
         cachefile.write_layered(file, sections, memo.layers, version, same=operator.is_)
+
+
+MAX_CHANGED = 64  # more changed profiles than this (a pull, a rename of many): every file is looked at
+
+
+def changed_profiles(before: Content, now: Content) -> list[tuple[int, Profile, Profile]] | None:
+    """(place, last model, new model) of each profile that is not the very model it was, when
+    all else in now is before's very models (the preview's caches hand back the models of
+    unchanged files) and only a few profiles changed; None when more differs."""
+    if now.config is not before.config or len(now.profiles) != len(before.profiles):
+        return None
+    for name in ("organizations", "editions", "articles", "figures"):
+        a, b = getattr(before, name), getattr(now, name)
+        if len(a) != len(b) or not all(x is y for x, y in zip(a, b, strict=True)):
+            return None
+    pairs = [(i, a, b) for i, (a, b) in enumerate(zip(before.profiles, now.profiles, strict=True)) if a is not b]
+    return pairs if len(pairs) <= MAX_CHANGED else None

@@ -18,6 +18,7 @@ from .keys import code_version
 from .link import Site, link
 from .load import DocumentCache, Parsed, load
 from .memo import CheckMemo, load_memo, save_memo
+from .relink import relink
 from .render import Asset, assets, load_templates, media, render
 from .search import index as index_search
 from .skip import Look, look, remember
@@ -60,7 +61,7 @@ def check(
     # reference and a broken link are reported in one go.
     found = warnings + inspect(content, root, memo) + photo_problems(root, content.profiles)
     try:
-        site, link_warnings = link(content, include_drafts=include_drafts, memo=memo)
+        site, link_warnings = relink(content, include_drafts, in_memory) or link(content, include_drafts, memo)
     except BuildError as exc:
         raise BuildError(exc.problems + found) from None
     found += link_warnings
