@@ -86,6 +86,45 @@ class Kept:
     index: Index
     digests: Digests  # its site and tables, for SiteDiff
     keyed: dict[str, tuple[Any, ...]]  # path -> what made its key, and the key (see _key_of)
+    readers: Readers  # which of its pages made each read
+
+
+class Readers:
+    """The pages that made each read (by its number), for the preview: a save finds the pages
+    that a few changed reads touch from here, instead of testing each page's reads (at 10,000
+    pages, ninety thousand reads, a tenth of a save's rebuild). Kept exactly as the page index
+    it is made from, from build to build (moved)."""
+
+    def __init__(self, pages: dict[str, Entry]):
+        self.of: dict[int, list[str]] = {}
+        for path, entry in pages.items():
+            self._add(path, entry)
+
+    def touched(self, changed: set[int]) -> set[str]:
+        return {path for read in changed for path in self.of.get(read, ())}
+
+    def moved(self, before: dict[str, Entry], now: dict[str, Entry]) -> Readers:
+        """These readers, made to match the index now, which was before (returned: itself, or
+        made anew when most entries differ, after the reads were renumbered)."""
+        differ = [path for path in before.keys() | now.keys() if before.get(path) is not now.get(path)]
+        if len(differ) > len(now) // 2:
+            return Readers(now)
+        for path in differ:
+            if path in before:
+                for read in before[path].reads:
+                    self.of[read].remove(path)
+            if path in now:
+                self._add(path, now[path])
+        return self
+
+    def _add(self, path: str, entry: Entry) -> None:
+        of = self.of
+        for read in entry.reads:
+            found = of.get(read)
+            if found is None:
+                of[read] = [path]
+            else:
+                found.append(path)
 
 
 @dataclass
@@ -159,7 +198,7 @@ def build_output(
             return (
                 entry is not None
                 and entry.key == keys[path]
-                and changed.isdisjoint(entry.reads)
+                and (path not in touched if touched is not None else changed.isdisjoint(entry.reads))
                 # out as the last build left it; a private folder (the preview's) always is: its
                 # caller keeps the files in memory and reads back only those a build writes.
                 and (kept is not None or stat_of(folder + path) == entry.stat)
@@ -167,6 +206,7 @@ def build_output(
 
         try:
             changed = check.changed()
+            touched = kept.readers.touched(changed) if kept is not None else None
             if diff is not None:
                 diff.carry(index_before.reads, changed)
             fresh_files = [p for p in all_pages if not reusable(p.path)]
@@ -232,7 +272,9 @@ def _keep(
     if in_place is not None:
         digests.forget()
         index.reads.index()  # now, after the first build, rather than on the first save
-        in_place.kept = Kept(out, index, digests, keyed)
+        last = in_place.kept
+        readers = last.readers.moved(last.index.pages, index.pages) if last is not None else Readers(index.pages)
+        in_place.kept = Kept(out, index, digests, keyed, readers)
     else:
         index.tables = check.table_digests()
         _save_index(cache, out, index)

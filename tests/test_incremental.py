@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from array import array
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from frontline import stale
-from frontline.incremental import CACHE_DIR
+from frontline.incremental import CACHE_DIR, Entry, Readers
 from frontline.pipeline import build
 from frontline.serve import Preview
 from frontline.write import MARKER
@@ -517,3 +518,28 @@ def test_pages_rendered_by_forked_workers_and_the_parent_are_the_same(tmp_path: 
     assert run(alone).code == 0
     assert _tree(pooled / "output") == _tree(alone / "output")
     assert any(shown in data.decode("utf-8", "replace") for data in _tree(pooled / "output").values())
+
+
+def test_the_preview_finds_the_pages_a_changed_read_touches_as_each_page_lists_them():
+    """Readers, moved from one build's index to the next, lists for each read exactly the pages
+    whose entries name it (the preview's reuse of a page depends on it)."""
+
+    def entry(*reads: int) -> Entry:
+        return Entry("key", array("I", reads), (0, 0, 0))
+
+    def listed(readers: Readers) -> dict[int, list[str]]:
+        return {read: sorted(paths) for read, paths in readers.of.items() if paths}
+
+    first = {f"p{i}.html": entry(i, 100, 200 + i % 3) for i in range(10)}
+    readers = Readers(first)
+    assert readers.touched({100}) == set(first)
+    assert readers.touched({3, 202}) == {"p3.html", "p2.html", "p5.html", "p8.html"}
+    second = dict(first)
+    second["p3.html"] = entry(3, 101)  # made again: reads differently
+    del second["p4.html"]  # gone
+    second["new.html"] = entry(100, 4)
+    moved = readers.moved(first, second)
+    assert listed(moved) == listed(Readers(second))
+    assert moved.touched({4}) == {"new.html"} and moved.touched({101}) == {"p3.html"}
+    renumbered = {path: entry(*(r + 1000 for r in e.reads)) for path, e in second.items()}
+    assert listed(moved.moved(second, renumbered)) == listed(Readers(renumbered))
