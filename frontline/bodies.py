@@ -9,7 +9,7 @@ import difflib
 from .errors import Problem
 from .memo import CheckMemo, Store
 from .models import Article, Figure, Profile
-from .names import NameMatcher, content_key
+from .names import NameMatcher, content_key, matcher_for
 from .numbers import format_figure
 from .prose import KNOWN_SHORTCODES, find_shortcodes, plain_text, sentences
 from .sanitize import check_body
@@ -89,7 +89,7 @@ class Naming:
         if kept is not None and kept[0] == names and kept[1] == known:
             self.matcher, self.names_key = kept[2], kept[3]
         else:
-            self.matcher = NameMatcher(linked, known)
+            self.matcher = matcher_for(names, known)
             self.names_key = _names_key(names, known) if memo is not None else b""
             if memo is not None:
                 memo.names["matcher"] = (names, known, self.matcher, self.names_key)

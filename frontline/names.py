@@ -14,6 +14,7 @@ costs nothing (the next mention or the people cards still lead to the profile):
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +65,14 @@ class NameMatcher:
                 pos = end  # a known longer name consumes its characters even if not linked
             # else: try again from the next position (pos stays below start + 1)
         return found
+
+
+@functools.lru_cache(maxsize=2)
+def matcher_for(names: frozenset[str], known: frozenset[str]) -> NameMatcher:
+    """The NameMatcher of these names, made once for link() and the renderer of one build, and
+    kept for the next build of the same names (the preview's next save): building the automaton
+    of ten thousand names took longer than the rest of making the renderer. (It is read only.)"""
+    return NameMatcher(names, known)
 
 
 def _stands_alone(text: str, start: int, end: int) -> bool:

@@ -29,7 +29,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from .autolink import LinkState, NameLinks
-from .names import NameMatcher
+from .names import NameMatcher, matcher_for
 from .sanitize import clean
 
 SHORTCODE = re.compile(r"\{\{\s*([A-Za-z]*)\s*(.*?)\s*\}\}")
@@ -224,7 +224,7 @@ class Prose:
         self._source = ""
         self._people = people or {}
         self._names = LinkState()
-        matcher = NameMatcher(self._people, known)
+        matcher = matcher_for(frozenset(self._people), frozenset(known))
         extension = _FrontlineExtension(lambda key: self._lookup(key, self._root), self._target, matcher, self._names)
         self._md = markdown.Markdown(extensions=["sane_lists", "tables", extension], output_format="html")
 
