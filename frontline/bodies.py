@@ -67,33 +67,21 @@ class Naming:
     the same."""
 
     def __init__(
-        self,
-        figures: dict[str, Figure],
-        linked: dict[str, Profile],
-        known: frozenset[str],
-        memo: CheckMemo | None,
-        matcher: NameMatcher | None = None,
+        self, figures: dict[str, Figure], linked: dict[str, Profile], known: frozenset[str], memo: CheckMemo | None
     ):
-        """matcher, when given, is the one these names and known names make (relink.py has it):
-        a Naming for a few texts, with no memo."""
         self.figures = figures
         self.formatted: dict[str, str] = {}
         self.memo = memo
-        self.matcher: NameMatcher
-        self.names_key: bytes = b""
-        if matcher is not None:
-            self.matcher = matcher
-            return
         names = frozenset(linked)
-        kept = memo.names.get("matcher") if memo is not None else None
-        if kept is not None and kept[0] == names and kept[1] == known:
-            self.matcher, self.names_key = kept[2], kept[3]
-        else:
-            self.matcher = matcher_for(names, known)
-            self.names_key = _names_key(names, known) if memo is not None else b""
-            if memo is not None:
-                memo.names["matcher"] = (names, known, self.matcher, self.names_key)
+        self.matcher = matcher_for(names, known)
+        self.names_key = b""
         if memo is not None:
+            kept = memo.names.get("names key")
+            if kept is not None and kept[0] == names and kept[1] == known:
+                self.names_key = kept[2]
+            else:
+                self.names_key = _names_key(names, known)
+                memo.names["names key"] = (names, known, self.names_key)
             memo.naming.begin()
             memo.figure_texts.begin()
 

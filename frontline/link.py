@@ -17,7 +17,6 @@ from .bodies import Naming, body_findings
 from .errors import BuildError, Problem
 from .memo import CheckMemo
 from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig, Source
-from .names import NameMatcher
 
 if TYPE_CHECKING:
     from .navigation import PlaceGroup, RoleGroup
@@ -299,8 +298,6 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
             findings,
             tuple(problems[unshared:]),
             frozenset(name for name, same in by_name.items() if len(same) > 1),
-            naming.matcher,
-            {id(p): i for i, p in enumerate(site.profiles)},
         )
     return site, problems
 
@@ -314,8 +311,6 @@ class Linked:
     findings: dict[int, tuple[Problem, ...]]  # each body's warnings, by its place (reports, then profiles)
     shared: tuple[Problem, ...]  # the warnings about names that two profiles share
     shared_names: frozenset[str]
-    matcher: NameMatcher
-    position: dict[int, int]  # id(profile) -> its place in site.profiles
 
 
 def linked_key(include_drafts: bool) -> str:

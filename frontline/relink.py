@@ -52,24 +52,22 @@ def relink(content: Content, include_drafts: bool, memo: CheckMemo | None) -> tu
     shown = [(a, b) for _, a, b in pairs if include_drafts or not b.meta.draft]
     linked = dict(site.linked_names)
     profiles = list(site.profiles)
-    position = dict(last.position)
     people_in = dict(site.people_in)
     for a, b in shown:
         if linked.get(b.meta.name) is a:
             linked[b.meta.name] = b
-        at = position.pop(id(a))
-        profiles[at], position[id(b)] = b, at
+        profiles[bisect.bisect_left(profiles, a.slug, key=_slug)] = b  # by slug, which a and b share
         for mention in site.mentions.get(a.slug, ()):  # the reports that name this person
             slug = mention.article.slug
             people_in[slug] = tuple(b if p is a else p for p in people_in[slug])
-    naming = Naming(figures, linked, site.known_names, None, matcher=last.matcher)
+    naming = Naming(figures, linked, site.known_names, None)
     mentioned = dict(site.profile_mentions)
     for a, b in shown:
         before, after = _names(naming, linked, a), _names(naming, linked, b)
         for slug in before.keys() | after.keys():
             entries = [m for m in mentioned[slug] if m.profile is not a]
             if slug in after:  # in the order of the profiles that name them, as link() lists them
-                at = bisect.bisect_left([m.profile.slug for m in entries], b.slug)
+                at = bisect.bisect_left(entries, b.slug, key=lambda m: m.profile.slug)
                 entries.insert(at, ProfileMention(b, after[slug]))
             mentioned[slug] = tuple(entries)
     made = dataclasses.replace(
@@ -81,9 +79,7 @@ def relink(content: Content, include_drafts: bool, memo: CheckMemo | None) -> tu
         linked_names=linked,
     )
     assert memo is not None
-    memo.names[linked_key(include_drafts)] = dataclasses.replace(
-        last, content=content, site=made, findings=findings, position=position
-    )
+    memo.names[linked_key(include_drafts)] = dataclasses.replace(last, content=content, site=made, findings=findings)
     return made, warnings + list(last.shared)
 
 
@@ -110,3 +106,7 @@ def _names(naming: Naming, linked: dict[str, Profile], profile: Profile) -> dict
             if slug != profile.slug and slug not in found:
                 found[slug] = sentence
     return found
+
+
+def _slug(profile: Profile) -> str:
+    return profile.slug
