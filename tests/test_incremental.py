@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from frontline import stale
-from frontline.incremental import CACHE_DIR, Entry, Readers
+from frontline.incremental import CACHE_DIR, Entry, Readers, _load_index
 from frontline.pipeline import build
 from frontline.serve import Preview
 from frontline.write import MARKER
@@ -511,6 +511,9 @@ def test_pages_rendered_by_forked_workers_and_the_parent_are_the_same(tmp_path: 
     pooled = _site(tmp_path / "pooled")
     assert run(pooled).code == 0
     assert _tree(pooled / "output") == _tree(alone / "output")
+    # The workers number their pages' reads in their own copies of the reads; the parent takes
+    # them over: what the next build goes by must be what one process would have found.
+    assert _reads_of_pages(pooled) == _reads_of_pages(alone)
     shown = front_matter(pooled)
     front_matter(alone)
     assert run(pooled).code == 0
@@ -518,6 +521,21 @@ def test_pages_rendered_by_forked_workers_and_the_parent_are_the_same(tmp_path: 
     assert run(alone).code == 0
     assert _tree(pooled / "output") == _tree(alone / "output")
     assert any(shown in data.decode("utf-8", "replace") for data in _tree(pooled / "output").values())
+    assert _reads_of_pages(pooled) == _reads_of_pages(alone)
+
+
+def _reads_of_pages(root: Path) -> dict[str, tuple[str, frozenset]]:
+    """Each page's key and reads as the saved page index has them: each read with its hash and
+    own reads, by what they are rather than by number (numbers depend on who numbered first)."""
+    index = _load_index(root / CACHE_DIR / "pages.pickle", (root / "output").resolve())
+    items = index.reads.items
+    assert index.pages and items
+
+    def read(n: int) -> tuple:
+        what, digest, own = items[n]
+        return what, digest, None if own is None else frozenset(items[m][0] for m in own)
+
+    return {path: (entry.key, frozenset(map(read, entry.reads))) for path, entry in index.pages.items()}
 
 
 def test_the_preview_finds_the_pages_a_changed_read_touches_as_each_page_lists_them():
