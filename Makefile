@@ -19,8 +19,8 @@ test-tools:
 	bash scripts/setup-test-tools.sh
 
 lint: $(VENV)/.deps-test
-	$(BIN)/ruff check frontline tests build.py
-	$(BIN)/ruff format --check frontline tests build.py
+	$(BIN)/ruff check frontline tests build.py bench
+	$(BIN)/ruff format --check frontline tests build.py bench
 
 # Frontline against Hugo and Pelican (installed into bench/.venv, not the site's venv).
 # Heavy: minutes of both cores. Pass e.g. BENCH_ARGS="--sizes 10000 --repeats 3".
