@@ -143,6 +143,13 @@ date: 2020-02
 施剑和于勇到社区。于勇勇往直前。施剑又来了。
 """
 
+
+def email_body(root: Path) -> str:
+    """The report's body as the email edition of its edition shows it."""
+    email = (root / "output/editions/1/email.html").read_text()
+    return email[email.index("于勇的一天</h2>") : email.index("在网站上阅读这篇报道")]
+
+
 YU_YONG = "---\nname: 于勇\norganization: daxing\n---\n于勇和施剑一起工作。\n"
 
 
@@ -161,8 +168,7 @@ def test_built_report_links_each_person_once(tmp_path: Path, capsys):
     assert "<h2>于勇的一天</h2>" in body
     well_formed(html)
     # The email edition shows the same body, its names linked as on the page (in full URLs).
-    email = (root / "output/editions/1/email.html").read_text()
-    body = email[email.index("于勇的一天</h2>") : email.index("在网站上阅读这篇报道")]
+    body = email_body(root)
     linked = re.findall(r'<a [^>]*href="https://example.org/profiles/([^"/]+)/index.html"[^>]*>([^<]+)</a>', body)
     assert linked == [("shi-jian", "施剑"), ("yu-yong", "于勇")]
     # Each profile links its colleagues but never itself.
@@ -188,8 +194,7 @@ def test_autolink_false_in_front_matter(tmp_path: Path, capsys):
     assert "本文人物" in html
     assert "测试报道" in (root / "output/profiles/yu-yong/index.html").read_text()
     # The email edition shows the same body: its names are not linked there either.
-    email = (root / "output/editions/1/email.html").read_text()
-    body = email[email.index("于勇的一天</h2>") : email.index("在网站上阅读这篇报道")]
+    body = email_body(root)
     assert "施剑和于勇到社区" in body
     assert 'class="person"' not in body
 

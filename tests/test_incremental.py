@@ -511,8 +511,8 @@ def test_pages_rendered_by_forked_workers_and_the_parent_are_the_same(tmp_path: 
     pooled = _site(tmp_path / "pooled")
     assert run(pooled).code == 0
     assert _tree(pooled / "output") == _tree(alone / "output")
-    # The workers number their pages' reads in their own copies of the reads; the parent takes
-    # them over: what the next build goes by must be what one process would have found.
+    # The parent numbers and evaluates the reads each worker's pages made: what the next build
+    # goes by must be what one process would have found.
     assert _reads_of_pages(pooled) == _reads_of_pages(alone)
     shown = front_matter(pooled)
     front_matter(alone)
