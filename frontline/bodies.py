@@ -11,7 +11,7 @@ from .memo import CheckMemo, Store
 from .models import Article, Figure, Profile
 from .names import NameMatcher, content_key, matcher_for
 from .numbers import format_figure
-from .prose import KNOWN_SHORTCODES, find_shortcodes, plain_text, sentences
+from .prose import KNOWN_SHORTCODES, find_shortcodes, plain_text, sentences, with_figures
 from .sanitize import check_body
 
 
@@ -45,7 +45,7 @@ def body_findings(
             )
         elif code.kind == "fig" and code.arg not in figures:
             unknown = True
-            guess = _close(code.arg, figures)
+            guess = close_key(code.arg, figures)
             problems.append(
                 Problem(source.path, line, col, f"未知的数字编号 {code.arg}{guess}：请在 content/stats/ 中定义", "body")
             )
@@ -115,7 +115,8 @@ class Naming:
             asked.append(key)
             return self.figure_text(key)
 
-        text = "\n".join(filter(None, [lead, plain_text(body, figure_text)]))
+        said = with_figures(lead, figure_text) if lead else None
+        text = "\n".join(filter(None, [said, plain_text(body, figure_text)]))
         matcher = self.matcher
         named = tuple((s, tuple(m.name for m in matcher.find(s))) for s in _naming(matcher, text))
         if store is not None:
@@ -148,6 +149,6 @@ def _naming(matcher: NameMatcher, text: str) -> list[str]:
     return [s for s in sentences(text) if any(name in s for name in present)]
 
 
-def _close(key: str, figures: dict[str, Figure]) -> str:
+def close_key(key: str, figures: dict[str, Figure]) -> str:
     guess = difflib.get_close_matches(key, list(figures), n=1)
     return f"（是否想写 {guess[0]}？）" if guess else ""

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import Problem
 from .memo import CheckMemo, changed_profiles
-from .models import Article, Content, Figure, Profile
+from .models import Article, Content, Edition, Figure, Profile, figure_texts
 from .names import NameIndex, content_key
 from .numbers import format_number
 from .prose import SHORTCODE, LinkRef, find_links, resolve_link
@@ -85,8 +85,17 @@ def _problems(found: _Found, root: Path) -> list[Problem]:
         *check_links(content, root, found.links),
         *_unmentioned(content.profiles, found.links, found.named),
         *(problem for i in sorted(found.typed) for problem in found.typed[i]),
+        *_typed_in_editions(content.editions, found.typed_numbers),
         *(problem for i in sorted(found.titles) for problem in found.titles[i]),
     ]
+
+
+def _typed_in_editions(
+    editions: tuple[Edition, ...], made: tuple[dict[str, list[Figure]], _TypedNumbers, bytes] | None
+) -> list[Problem]:
+    if made is None:
+        return []
+    return [problem for edition in editions for problem in _typed_in_fields(edition, *made[:2])]
 
 
 def _again(last: _Found, content: Content) -> _Found | None:
@@ -246,7 +255,7 @@ def _typed(
     patterns, typed, made_with = made
     found = {}
     for i, item in enumerate(_documents(content)):
-        key = ("typed", item.source.path, item.source.body_line, item.body)
+        key = ("typed", item.source.path, item.source.body_line, item.body, tuple(figure_texts(item.meta)))
         if problems := seen.get(key, made_with, _typed_in, item, patterns, typed):
             found[i] = problems
     return found
@@ -279,22 +288,38 @@ def _typed_numbers(
 
 
 def _typed_in(item: Article | Profile, patterns: dict[str, list[Figure]], typed: _TypedNumbers) -> tuple[Problem, ...]:
-    problems = []
+    problems = list(_typed_in_fields(item, patterns, typed))
     if not _DIGIT.search(item.body):
-        return ()
+        return tuple(problems)
     for lineno, line in enumerate(item.body.split("\n")):
         if not _DIGIT.search(line):
             continue  # every match starts with a digit, and blanking shortcodes adds none
-        # Shortcodes are blanked, keeping columns: captions quote their photo verbatim.
-        line = SHORTCODE.sub(lambda m: " " * len(m.group(0)), line)
-        for start, text in typed.finditer(line):
-            key = next(k for k in patterns if re.fullmatch(_pattern_of(k), text))
-            refs = "或".join(f"{{{{fig {f.key}}}}}" for f in patterns[key])
-            labels = "、".join(f.meta.label for f in patterns[key])
-            message = f"数字 {text} 与已登记的数字（{labels}）相同：请改写为 {refs}，数字只在 content/stats/ 维护"
-            line_no = item.source.body_line + lineno
+        line_no = item.source.body_line + lineno
+        for start, message in _typed_in_line(line, patterns, typed):
             problems.append(Problem(item.source.path, line_no, start + 1, message, "body", "warning"))
     return tuple(problems)
+
+
+def _typed_in_fields(
+    item: Article | Profile | Edition, patterns: dict[str, list[Figure]], typed: _TypedNumbers
+) -> Iterator[Problem]:
+    """The same in the front-matter texts that may cite figures (a summary, a quote): told at
+    the field's line, as these texts are one line of YAML each."""
+    for name, text in figure_texts(item.meta):
+        if _DIGIT.search(text):
+            for _, message in _typed_in_line(text, patterns, typed):
+                line, col = item.source.at(name)
+                yield Problem(item.source.path, line, col, message, name, "warning")
+
+
+def _typed_in_line(line: str, patterns: dict[str, list[Figure]], typed: _TypedNumbers) -> Iterator[tuple[int, str]]:
+    # Shortcodes are blanked, keeping columns: captions quote their photo verbatim.
+    line = SHORTCODE.sub(lambda m: " " * len(m.group(0)), line)
+    for start, text in typed.finditer(line):
+        key = next(k for k in patterns if re.fullmatch(_pattern_of(k), text))
+        refs = "或".join(f"{{{{fig {f.key}}}}}" for f in patterns[key])
+        labels = "、".join(f.meta.label for f in patterns[key])
+        yield start, f"数字 {text} 与已登记的数字（{labels}）相同：请改写为 {refs}，数字只在 content/stats/ 维护"
 
 
 class _TypedNumbers:

@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 from .link import Site
 from .models import Article, Edition, Organization, PartialDate, Profile
+from .numbers import format_figure
+from .prose import with_figures
 
 # The reports are Beijing newspapers: a date without a time means that day in Beijing.
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -53,7 +55,7 @@ def atom(site: Site, path_of: PathOf) -> str:
         entry.link(href=url, rel="alternate")
         entry.published(_moment(item.meta.date))
         entry.updated(_moment(item.meta.date))
-        summary = _summary(item)
+        summary = _summary(site, item)
         if summary:
             entry.summary(summary)
         if isinstance(item, Article):
@@ -86,10 +88,17 @@ def _title(item: Article | Edition) -> str:
     return item.meta.title if isinstance(item, Article) else f"第{item.number}期 · {item.meta.title}"
 
 
-def _summary(item: Article | Edition) -> str | None:
+def _summary(site: Site, item: Article | Edition) -> str | None:
     if isinstance(item, Article):
-        return item.meta.summary or item.meta.lead or item.meta.subtitle
-    return item.meta.summary
+        return _text(site, item.meta.summary or item.meta.lead or item.meta.subtitle)
+    return _text(site, item.meta.summary)
+
+
+def _text(site: Site, value: str | None) -> str | None:
+    """A front-matter text that may cite figures ({{fig KEY}}), as the pages print it."""
+    if not value:
+        return value
+    return with_figures(value, lambda key: format_figure(site.figures[key].meta) if key in site.figures else "")
 
 
 def open_graph(site: Site, item: object) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -121,8 +130,8 @@ def json_ld(site: Site, item: object, path_of: PathOf, canonical: str) -> Markup
         data = {
             "@type": "NewsArticle",
             "headline": m.title,
-            "alternativeHeadline": m.subtitle,
-            "description": m.summary or m.lead,
+            "alternativeHeadline": _text(site, m.subtitle),
+            "description": _text(site, m.summary or m.lead),
             "datePublished": m.date.iso(),
             "inLanguage": site.config.language,
             "url": canonical,
@@ -150,7 +159,7 @@ def json_ld(site: Site, item: object, path_of: PathOf, canonical: str) -> Markup
             "@type": "Person",
             "name": m.name,
             "jobTitle": m.role,
-            "description": m.summary,
+            "description": _text(site, m.summary),
             "url": canonical,
             "worksFor": works_for,
             "workLocation": {"@type": "Place", "name": place} if place else None,

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .bodies import Naming, body_findings
+from .bodies import Naming, body_findings, close_key
 from .errors import BuildError, Problem
 from .memo import CheckMemo
-from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig, Source
+from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig, Source, figure_texts
+from .prose import SHORTCODE
 
 if TYPE_CHECKING:
     from .navigation import PlaceGroup, RoleGroup
@@ -208,8 +209,10 @@ def link(content: Content, include_drafts: bool = False, memo: CheckMemo | None 
     articles = [a for a in content.articles if include_drafts or not a.meta.draft]
     profiles = [p for p in content.profiles if include_drafts or not p.meta.draft]
 
+    for edition in content.editions:
+        problems += figure_codes(edition, figures)
     for article in content.articles:
-        problems += _article_references(article, orgs, editions)
+        problems += _article_references(article, orgs, editions) + figure_codes(article, figures)
     for profile in content.profiles:
         problems += profile_references(profile, orgs, figures)
     slugs = {a.slug for a in content.articles}
@@ -346,6 +349,23 @@ def profile_references(profile: Profile, orgs: dict[str, Organization], figures:
     if profile.meta.party_years is not None and profile.meta.party_years not in figures:
         message = f"未知的数字编号 {profile.meta.party_years}：请先在 content/stats/ 中定义"
         found.append(_problem(profile.source, ("party_years",), message))
+    return found + figure_codes(profile, figures)
+
+
+def figure_codes(item: Article | Profile | Edition, figures: dict[str, Figure]) -> list[Problem]:
+    """The shortcodes in the front-matter texts that may cite figures (models.FIGURE_TEXT_FIELDS)
+    that name no figure or are not {{fig KEY}}: a page would print them as they are written."""
+    found = []
+    for name, text in figure_texts(item.meta):
+        for code in SHORTCODE.finditer(text):
+            kind, key = code.group(1), code.group(2)
+            if kind != "fig":
+                message = f"{name} 中只能用 {{{{fig 编号}}}} 引用数字，{code.group(0)} 在这里不起作用"
+            elif key not in figures:
+                message = f"未知的数字编号 {key}{close_key(key, figures)}：请在 content/stats/ 中定义"
+            else:
+                continue
+            found.append(_problem(item.source, (name,), message))
     return found
 
 

@@ -170,6 +170,20 @@ class StatsFile(Meta):
     figures: list[FigureMeta]
 
 
+# Plain-text front-matter fields that may cite a figure as {{fig KEY}}, as bodies do: a summary or
+# a quote that gives a number gives the one in content/stats/, so it changes with the figure.
+FIGURE_TEXT_FIELDS: dict[type[Meta], tuple[str, ...]] = {
+    ProfileMeta: ("quote", "summary"),
+    ArticleMeta: ("subtitle", "lead", "summary"),
+    EditionMeta: ("summary",),
+}
+
+
+def figure_texts(meta: Meta) -> list[tuple[str, str]]:
+    """(field, text) of each field of meta that may cite figures and is given."""
+    return [(name, text) for name in FIGURE_TEXT_FIELDS.get(type(meta), ()) if (text := getattr(meta, name))]
+
+
 @dataclass(frozen=True)
 class Source:
     """Where a document came from: its path, the position of each field, its body's first line."""

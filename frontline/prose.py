@@ -266,6 +266,14 @@ def plain_text(body: str, figure_text: Callable[[str], str]) -> str:
     return CJK_NEWLINE.sub("", text)
 
 
+def with_figures(text: str, figure_text: Callable[[str], str]) -> str:
+    """A front-matter text (models.FIGURE_TEXT_FIELDS: a quote, a summary) with each {{fig KEY}}
+    replaced by the figure as the site prints it (link() has refused any other shortcode)."""
+    if "{{" not in text:
+        return text
+    return SHORTCODE.sub(lambda m: figure_text(m.group(2)) if m.group(1) == "fig" else "", text)
+
+
 def sentences(text: str) -> list[str]:
     parts = re.split(r"(?<=[。！？!?])(?![”’])|\n+", text)
     return [p.strip() for p in parts if p.strip()]

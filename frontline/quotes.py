@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .models import Article, Profile
-from .prose import plain_text
+from .prose import plain_text, with_figures
 
 PRONOUNS = ("他", "她", "我", "这", "那")
 SPEECH = re.compile(r"“([^“”]{10,140}?[。！？…])”")
@@ -48,7 +48,7 @@ def pull_quotes(
     people: Iterable[Profile], articles: Iterable[Article], figure_text: Callable[[str], str], limit: int = 2
 ) -> list[PullQuote]:
     """Up to limit quotes: profiles' own first, then attributed speech from the reports, no repeats."""
-    chosen: list[PullQuote] = [PullQuote(p.meta.quote, p.meta.name, p) for p in people if p.meta.quote]
+    chosen = [PullQuote(with_figures(p.meta.quote, figure_text), p.meta.name, p) for p in people if p.meta.quote]
     for article in articles:
         chosen += speech_in(article, figure_text)
     unique: dict[str, PullQuote] = {}

@@ -28,7 +28,7 @@ from .images import Portrait, portrait_html
 from .link import Site
 from .models import Article, Edition, Figure, Organization, Profile
 from .numbers import format_figure, format_number
-from .prose import FigureLink, Prose
+from .prose import FigureLink, Prose, with_figures
 from .quotes import PullQuote, pull_quotes
 from .sanitize import CSP
 
@@ -279,6 +279,10 @@ def renderer(
     def plain(body: str) -> str:
         return body_text(body, figure_text)
 
+    def text(value: str | None) -> str:
+        # A front-matter text that may cite figures (models.FIGURE_TEXT_FIELDS), as printed.
+        return with_figures(value, figure_text) if value else ""
+
     def quotes_of(edition: Edition, limit: int = 2) -> list[PullQuote]:
         n = edition.number
         return pull_quotes(site.people_of_edition(n), site.edition_articles.get(n, ()), figure_text, limit)
@@ -341,6 +345,7 @@ def renderer(
             "card": card,
             "related_people": functools.partial(navigation.related, site),
             "plain": plain,
+            "text": text,
             "wrap": wrap,
             "pull_quotes": quotes_of,
             "figures_by_org": figures_by_org,

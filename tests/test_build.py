@@ -118,6 +118,18 @@ def test_figures_print_with_qualifier_and_chinese_units(real_site: Path):
     assert "40余户" in gao
 
 
+def test_a_quote_and_a_summary_print_the_figures_they_cite(real_site: Path):
+    # shi-jian.md's quote cites {{fig shi-jian-party-years}}: the page, its description and the feed
+    # say the registered figure, as text (a link inside a pull quote would break the quotation).
+    page = (real_site / "output/profiles/shi-jian/index.html").read_text()
+    said = "作为一名有近30年党龄的老党员，在关键时候就要挺身而出！"
+    assert f'<blockquote class="pull-quote"><p>“{said}”</p>' in page
+    # 韩锋光's quote cites {{fig han-feng-guang-party-years}}, and leads the edition's pull quotes.
+    edition = (real_site / "output/editions/1/index.html").read_text()
+    first = re.search(r'<figure class="edition-quote">\s*<blockquote><p>(.*?)</p>', edition)
+    assert first and first.group(1).startswith("疫情防控是一场全民行动，自己作为一名20多年党龄的老党员，")
+
+
 def test_pages_are_chinese_and_self_contained(real_site: Path):
     for page in (real_site / "output").rglob("*.html"):
         if page.name == "email.html":

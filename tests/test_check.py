@@ -53,6 +53,26 @@ CASES: dict[str, tuple[dict[str, str], int, list[str]]] = {
             "请在 content/stats/ 中定义"
         ],
     ),
+    "unknown figure in a quote": (
+        {
+            "content/profiles/shi-jian.md": (
+                "---\nname: 施剑\norganization: daxing\nquote: 我们{{fig leader}}都去了\n---\n"
+            ),
+        },
+        1,
+        [
+            "content/profiles/shi-jian.md:4:1: error: [quote] 未知的数字编号 leader（是否想写 leaders？）："
+            "请在 content/stats/ 中定义"
+        ],
+    ),
+    "other shortcode in a summary": (
+        {"content/editions/1.yaml": "number: 1\ntitle: 第一期\ndate: 2020-02\nsummary: 见{{photo 合影}}\n"},
+        1,
+        [
+            "content/editions/1.yaml:4:1: error: [summary] summary 中只能用 {{fig 编号}} 引用数字，"
+            "{{photo 合影}} 在这里不起作用"
+        ],
+    ),
     "unknown organization": (
         report(OK_BODY, HEAD.replace("daxing", "daxin")),
         1,
@@ -125,6 +145,19 @@ CASES: dict[str, tuple[dict[str, str], int, list[str]]] = {
         [
             "content/articles/report.md:7:5: warning: [body] 数字 5名 与已登记的数字（下沉一线的领导干部）相同："
             "请改写为 {{fig leaders}}，数字只在 content/stats/ 维护"
+        ],
+    ),
+    "figure typed in front matter": (
+        {
+            **report(OK_BODY, HEAD.replace("date:", "lead: 机关选派5名领导干部\ndate:")),
+            "content/editions/1.yaml": "number: 1\ntitle: 第一期\ndate: 2020-02\nsummary: 5名干部下沉\n",
+        },
+        0,
+        [
+            "content/articles/report.md:5:1: warning: [lead] 数字 5名 与已登记的数字（下沉一线的领导干部）相同："
+            "请改写为 {{fig leaders}}，数字只在 content/stats/ 维护",
+            "content/editions/1.yaml:4:1: warning: [summary] 数字 5名 与已登记的数字（下沉一线的领导干部）相同："
+            "请改写为 {{fig leaders}}，数字只在 content/stats/ 维护",
         ],
     ),
     "conflicting title": (

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from markupsafe import escape
 
+from frontline.prose import SHORTCODE
 from frontline.sanitize import CSP, CSP_HEADER_ONLY
 from tests.conftest import REPO, make_site, run
 from tests.scan import unsafe, unsafe_in_site
@@ -79,19 +80,21 @@ def dump(data: dict) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
-def hostile_site(tmp_path: Path, value: str) -> Path:
-    """A site whose every free-text field, in every kind of file, holds value."""
+def hostile_site(tmp_path: Path, value: str, cited: str | None = None) -> Path:
+    """A site whose every free-text field, in every kind of file, holds value; the fields that
+    may cite figures ({{fig KEY}}: a summary, a quote) hold cited instead when it is given."""
     v = value
-    article = {"title": v, "subtitle": v, "kicker": v, "lead": v, "byline": [{"role": v, "name": v}]}
-    article |= {"organization": "daxing", "edition": 1, "date": "2020-02", "summary": v}
+    c = value if cited is None else cited
+    article = {"title": v, "subtitle": c, "kicker": v, "lead": c, "byline": [{"role": v, "name": v}]}
+    article |= {"organization": "daxing", "edition": 1, "date": "2020-02", "summary": c}
     profile = {"name": v[:20], "organization": "daxing", "role": v, "department": v}
-    profile |= {"sent_to": {"town": v, "place": v}, "quote": v, "summary": v, "slug": "shi-jian"}
+    profile |= {"sent_to": {"town": v, "place": v}, "quote": c, "summary": c, "slug": "shi-jian"}
     figure = {"key": "leaders", "label": v, "value": 5, "unit": v, "organization": "daxing"}
     figure |= {"article": "report", "source": v}
     files = {
         "content/site.yaml": dump({"title": v, "description": v, "base_url": "https://example.org/"}),
         "content/organizations/daxing.yaml": dump({"name": v, "short_name": v, "description": v}),
-        "content/editions/1.yaml": dump({"number": 1, "title": v, "date": "2020-02", "summary": v}),
+        "content/editions/1.yaml": dump({"number": 1, "title": v, "date": "2020-02", "summary": c}),
         "content/articles/report.md": f"---\n{dump(article)}---\n施剑下沉一线，共{{{{fig leaders}}}}。\n",
         "content/profiles/shi-jian.md": f"---\n{dump(profile)}---\n正文。\n",
         "content/stats/daxing.yaml": dump({"figures": [figure]}),
@@ -101,7 +104,9 @@ def hostile_site(tmp_path: Path, value: str) -> Path:
 
 @pytest.mark.parametrize("payload", PAYLOADS, ids=ID)
 def test_payload_in_every_field_is_shown_as_text(tmp_path: Path, capsys, payload: str):
-    root = hostile_site(tmp_path, payload)
+    # A payload that reads as a shortcode is refused where fields cite figures (the next test).
+    cited = "摘要文字" if SHORTCODE.search(payload) else None
+    root = hostile_site(tmp_path, payload, cited)
     result = run(root, capsys=capsys)
     assert result.code == 0, result.err
     out = root / "output"
@@ -117,6 +122,24 @@ def test_payload_in_every_field_is_shown_as_text(tmp_path: Path, capsys, payload
     fig = re.search(r'<a class="fig"[^>]*>(.*?)</a>', article, re.S)
     assert "<" not in fig.group(1)
     assert html.unescape(fig.group(1)).replace("5 ", "5", 1) == "5" + payload.strip()
+
+
+def test_a_template_payload_where_fields_cite_figures_is_refused_at_each_field(tmp_path: Path, capsys):
+    root = hostile_site(tmp_path, "摘要文字", cited="{{ 7*7 }}{% raw %}")
+    result = run(root, capsys=capsys)
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    refused = " 中只能用 {{fig 编号}} 引用数字，{{ 7*7 }} 在这里不起作用"
+    at = re.findall(r"^(content/\S+:\d+):\d+: error: \[(\w+)\] (\w+)" + re.escape(refused), result.err, re.M)
+    assert sorted((where.split(":")[0], field) for where, field, named in at if field == named) == [
+        ("content/articles/report.md", "lead"),
+        ("content/articles/report.md", "subtitle"),
+        ("content/articles/report.md", "summary"),
+        ("content/editions/1.yaml", "summary"),
+        ("content/profiles/shi-jian.md", "quote"),
+        ("content/profiles/shi-jian.md", "summary"),
+    ]
+    assert not (root / "output").exists()
 
 
 @pytest.mark.parametrize("payload", PAYLOADS + MARKDOWN_PAYLOADS, ids=ID + [f"md{i}" for i in range(10)])

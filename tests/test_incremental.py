@@ -104,6 +104,12 @@ def figure_in_mentions(root: Path) -> str:
     return "23年"
 
 
+def figure_in_a_quote(root: Path) -> str:
+    # Cited in 施剑's quote (front matter): his page, the edition's pull quotes, the figures page.
+    _edit(root / "content/stats/daxing.yaml", "value: 30\n", "value: 31\n")
+    return "近31年党龄"
+
+
 def edition_date(root: Path) -> str:
     _edit(root / "content/editions/1.yaml", "date: 2020-02", "date: 2020-03")
     return "2020年3月"
@@ -152,6 +158,7 @@ EDITS: list[Callable[[Path], str]] = [
     profile_name,
     profile_moved,
     figure_in_mentions,
+    figure_in_a_quote,
     edition_date,
     organization_name,
     mention_removed,
@@ -260,6 +267,13 @@ def test_a_figure_edit_rewrites_the_pages_that_show_that_figure(tmp_path: Path):
     assert "profiles/yu-yong/index.html" in changed  # the report's sentence about him
     assert "profiles/shi-jian/index.html" not in changed
     assert "articles/jingkaiqu-gong-liliang/index.html" not in changed
+
+
+def test_a_figure_cited_in_a_quote_rewrites_the_pages_that_show_the_quote(tmp_path: Path):
+    changed = _rewritten(_site(tmp_path / "site"), figure_in_a_quote)  # 施剑's years in the party
+    assert "profiles/shi-jian/index.html" in changed  # his quote, in his front matter
+    assert "stats/index.html" in changed
+    assert "profiles/yu-yong/index.html" not in changed
 
 
 def test_a_new_profile_rewrites_the_pages_that_name_them_not_every_body(tmp_path: Path):

@@ -37,9 +37,11 @@ def test_speech_needs_a_named_speaker_and_a_sentence():
 
 
 def test_profile_quotes_come_first_and_the_same_words_are_not_repeated():
+    # The profile's quote cites the figure as the report's body does, and both print it alike.
     said = "作为一名有近30年党龄的老党员，在关键时候就要挺身而出！"
-    body = "施剑说：“作为一名有{{fig years}}党龄的老党员，在关键时候就要挺身而出！”"
-    quotes = pull_quotes([profile("施剑", said), profile("于勇", None)], [article(body)], lambda key: "近30年")
+    quote = "作为一名有{{fig years}}党龄的老党员，在关键时候就要挺身而出！"
+    body = f"施剑说：“{quote}”"
+    quotes = pull_quotes([profile("施剑", quote), profile("于勇", None)], [article(body)], lambda key: "近30年")
     assert [(q.text, q.speaker, q.from_profile) for q in quotes] == [(said, "施剑", True)]
 
 
