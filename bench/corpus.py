@@ -329,6 +329,7 @@ def build_corpus(n: int, dest: Path, site_root: Path, tools: tuple[str, ...]) ->
     size, pages, files = generate(n)
     writers = {
         "frontline": lambda d: write_frontline(d, pages, files, site_root),
+        "floor": lambda d: write_frontline(d, pages, files, site_root),  # bench/floor.py reads it
         "hugo": lambda d: write_hugo(d, pages),
         "pelican": lambda d: write_pelican(d, pages),
     }

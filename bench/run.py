@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Build benchmark: Frontline against Hugo and Pelican on the same synthetic corpus.
+"""Build benchmark: Frontline against Hugo and Pelican on the same synthetic corpus, beside the
+floor under any build that keeps Python-Markdown (bench/floor.py).
 
     python3 bench/run.py                       # N = 1000, 10000, 50000; 3 rounds (1 at 50000)
     python3 bench/run.py --sizes 10000 --repeats 5
@@ -37,7 +38,7 @@ from corpus import build_corpus  # noqa: E402 - bench/ is not a package
 
 BENCH_VENV = HERE / ".venv"
 DEFAULT_WORK = HERE / ".work"
-ALL_TOOLS = ("frontline", "hugo", "pelican")
+ALL_TOOLS = ("frontline", "floor", "hugo", "pelican")
 PREVIEW_RUNS = 3  # saves of each kind per round, through the preview server
 
 
@@ -223,7 +224,24 @@ class Pelican(Tool):
         return [str(BENCH_VENV / "bin" / "pelican"), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
 
 
-TOOLS = {t.name: t for t in (Frontline, Hugo, Pelican)}
+class Floor(Tool):
+    """What any Python generator that keeps Python-Markdown spends on this corpus (bench/floor.py):
+    its bodies converted on every core, then the same with a bare page loop around them."""
+
+    name = "floor"
+    SCENARIOS = {
+        "markdown": "Python-Markdown alone: every body converted, every core",
+        "loop": "bare loop, every core: front matter (C loader), Python-Markdown, Jinja2, a file per page",
+    }
+
+    def clean(self) -> None:
+        shutil.rmtree(self.site / "floor-output", ignore_errors=True)
+
+    def run(self, mode: str) -> Sample:
+        return measure([site_python(), str(HERE / "floor.py"), mode, str(self.site)], self.site)
+
+
+TOOLS = {t.name: t for t in (Frontline, Floor, Hugo, Pelican)}
 
 
 # --- Frontline's incremental scenarios -------------------------------------------------------
@@ -336,6 +354,11 @@ def bench_size(
             print(f"[N={n}] round {r + 1}/{repeats}: {name}", file=sys.stderr, flush=True)
             if name == "frontline":
                 run_frontline_rounds(dest / name, line_of, search, edits)
+            elif name == "floor":
+                floor = Floor(dest / name)
+                for mode, scenario in Floor.SCENARIOS.items():
+                    _record(line_of(name, scenario), floor.run(mode))
+                floor.clean()
             else:
                 tool = TOOLS[name](dest / name)
                 tool.clean()
@@ -358,7 +381,7 @@ def table(n: int, lines: list[Line]) -> str:
     rows = [head]
     for ln in lines:
         ratios = [
-            f"{ln.median / cold[ref]:.2f}×" if ref in cold and ln.tool == "frontline" else ""
+            f"{ln.median / cold[ref]:.2f}×" if ref in cold and ln.tool in ("frontline", "floor") else ""
             for ref in ("hugo", "pelican")
         ]
         rows.append(
@@ -387,7 +410,7 @@ def growth(small: int, large: int, by_size: dict[int, list[Line]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated page counts")
-    parser.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma-separated: frontline,hugo,pelican")
+    parser.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma-separated: " + ",".join(ALL_TOOLS))
     parser.add_argument("--repeats", type=int, default=3, help="rounds per N (50000 and above: at most 1)")
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK, help="where corpora and outputs go")
     parser.add_argument("--no-search", action="store_true", help="leave out the search index lines (Pagefind)")
@@ -417,7 +440,8 @@ NOTE = (
     "the search index (Pagefind, which the default build runs after the pages) is its own line, "
     "then the sum of the two, and a no-change rebuild of the default build. The preview lines are the "
     "editor's loop through `build.py serve` (bench/serve_latency.py): a save, the reload event, the page "
-    "fetched again showing the edit."
+    "fetched again showing the edit. The floor lines (bench/floor.py) are what any generator that keeps "
+    "Python-Markdown spends on the same corpus: its bodies converted on every core, then a bare page loop."
 )
 
 

@@ -11,6 +11,7 @@ from tests.conftest import REPO
 sys.path.insert(0, str(REPO / "bench"))
 
 import corpus  # noqa: E402
+import floor  # noqa: E402
 import run  # noqa: E402
 
 
@@ -55,3 +56,18 @@ def test_smoke_run_builds_the_corpus_and_prints_the_table(tmp_path, capsys):
     run.Frontline(site).clean()
     left = sorted(p.name for p in site.iterdir())
     assert left == ["content", "static", "templates"], left
+
+
+def test_the_floor_converts_every_body_and_writes_a_page_for_each(tmp_path, capsys):
+    assert run.main(["--sizes", "200", "--tools", "floor", "--repeats", "1", "--work", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    for scenario in run.Floor.SCENARIOS.values():
+        assert f"| 200 | floor | {scenario} |" in printed
+    site = tmp_path / "200" / "floor"
+    assert not (site / "floor-output").exists()  # cleaned after the round
+    # The loop's pages hold the converted bodies: Markdown's headings and lists, not its source.
+    assert floor.main(["loop", str(site)]) == 0
+    assert "200 bodies" in capsys.readouterr().out
+    page = (site / "floor-output" / "profiles" / "p000001" / "index.html").read_text(encoding="utf-8")
+    assert "<h2>" in page and "<li>" in page and "## " not in page
+    assert len(list((site / "floor-output").glob("*/*/index.html"))) == 200
