@@ -388,14 +388,31 @@ def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, i
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else 1
         col = (mark.column + 1) if mark else 1
-        raise UnreadableError(line, col, f"YAML 语法错误：{exc.problem or exc.context}") from None
+        hint = _quote_hint(text, *(m.line for m in (exc.problem_mark, exc.context_mark) if m is not None))
+        raise UnreadableError(line, col, f"YAML 语法错误：{exc.problem or exc.context}{hint}") from None
     except yaml.YAMLError as exc:
         raise UnreadableError(1 + line_offset, 1, f"YAML 无法解析：{exc}") from None
     if node is None:
         return None, {}
     marks: dict[Loc, tuple[int, int]] = {}
     walker = _Walker(marks, line_offset)
-    return walker.value(node, (), 0), marks
+    try:
+        return walker.value(node, (), 0), marks
+    except UnreadableError as exc:  # e.g. summary: {{fig KEY}} is a mapping in a mapping to YAML
+        exc.message += _quote_hint(text, exc.line - 1 - line_offset)
+        raise
+
+
+# A value that starts with "{" is a mapping to YAML: a text that starts with {{fig KEY}} must be quoted.
+_BRACE_FIRST = re.compile(r"^\s*(?:-\s+)?[^\s:#][^:#]*:\s+\{")
+
+
+def _quote_hint(text: str, *lines_at: int) -> str:
+    """A hint for an error on a line (0-based in text) whose value starts with "{"."""
+    lines = text.split("\n")
+    if any(0 <= i < len(lines) and _BRACE_FIRST.match(lines[i]) for i in lines_at):
+        return '（值以 { 开头时，要把整个值用英文双引号括起来，例如 summary: "{{fig 编号}}名干部下沉一线"）'
+    return ""
 
 
 # Each collection starts at its own indicator: "[", "{", or (in block style) "-", "?" or ":"

@@ -18,6 +18,9 @@ def report(body: str, head: str = HEAD) -> dict[str, str]:
 
 OK_BODY = "机关选派{{fig leaders}}领导干部下沉一线。施剑到社区参与防控工作。\n"
 
+# What an editor is told when a front-matter value starts with {{fig KEY}} unquoted (YAML reads a mapping).
+QUOTE_HINT = '（值以 { 开头时，要把整个值用英文双引号括起来，例如 summary: "{{fig 编号}}名干部下沉一线"）'
+
 # case -> (files, exit code, exact lines expected in the output)
 CASES: dict[str, tuple[dict[str, str], int, list[str]]] = {
     "unknown key": (
@@ -64,6 +67,16 @@ CASES: dict[str, tuple[dict[str, str], int, list[str]]] = {
             "content/profiles/shi-jian.md:4:1: error: [quote] 未知的数字编号 leader（是否想写 leaders？）："
             "请在 content/stats/ 中定义"
         ],
+    ),
+    "a quote that starts with a figure, unquoted": (
+        {"content/profiles/shi-jian.md": "---\nname: 施剑\norganization: daxing\nquote: {{fig leaders}}都去了\n---\n"},
+        1,
+        [f"content/profiles/shi-jian.md:4:23: error: YAML 语法错误：did not find expected key{QUOTE_HINT}"],
+    ),
+    "a summary that is only a figure, unquoted": (
+        {"content/editions/1.yaml": "number: 1\ntitle: 第一期\ndate: 2020-02\nsummary: {{fig leaders}}\n"},
+        1,
+        [f"content/editions/1.yaml:4:11: error: 字段名应为简单文本{QUOTE_HINT}"],
     ),
     "other shortcode in a summary": (
         {"content/editions/1.yaml": "number: 1\ntitle: 第一期\ndate: 2020-02\nsummary: 见{{photo 合影}}\n"},
@@ -193,6 +206,15 @@ def test_check_reports_each_mistake_at_its_line(tmp_path: Path, capsys, case: st
     assert result.code == code
     assert "Traceback" not in result.err
     assert not (root / "output").exists()  # check never writes the site
+
+
+def test_a_quoted_value_may_start_with_a_figure(tmp_path: Path, capsys):
+    # As the hint above says: quoted, the same quote builds and prints the figure.
+    profile = '---\nname: 施剑\norganization: daxing\nquote: "{{fig leaders}}都去了"\n---\n施剑到社区。\n'
+    root = make_site(tmp_path, {"content/profiles/shi-jian.md": profile})
+    assert run(root, "build", "--no-search", capsys=capsys).code == 0
+    page = (root / "output/profiles/shi-jian/index.html").read_text(encoding="utf-8")
+    assert '<blockquote class="pull-quote"><p>“5名都去了”</p>' in page
 
 
 def test_sample_site_checks_clean(tmp_path: Path, capsys):
