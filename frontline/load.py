@@ -404,14 +404,15 @@ def parse_yaml(text: str, line_offset: int) -> tuple[Any, dict[Loc, tuple[int, i
 
 
 # A value that starts with "{" is a mapping to YAML: a text that starts with {{fig KEY}} must be quoted.
-_BRACE_FIRST = re.compile(r"^\s*(?:-\s+)?[^\s:#][^:#]*:\s+\{")
+# ("{{", not "{": sent_to: {town: …, place: …} is YAML's own way to write a mapping.)
+_BRACE_FIRST = re.compile(r"^\s*(?:-\s+)?[^\s:#][^:#]*:\s+\{\{")
 
 
 def _quote_hint(text: str, *lines_at: int) -> str:
-    """A hint for an error on a line (0-based in text) whose value starts with "{"."""
+    """A hint for an error on a line (0-based in text) whose value starts with "{{"."""
     lines = text.split("\n")
     if any(0 <= i < len(lines) and _BRACE_FIRST.match(lines[i]) for i in lines_at):
-        return '（值以 { 开头时，要把整个值用英文双引号括起来，例如 summary: "{{fig 编号}}名干部下沉一线"）'
+        return '（值以 {{ 开头时，要把整个值用英文双引号括起来，例如 summary: "{{fig 编号}}名干部下沉一线"）'
     return ""
 
 

@@ -19,7 +19,7 @@ def report(body: str, head: str = HEAD) -> dict[str, str]:
 OK_BODY = "机关选派{{fig leaders}}领导干部下沉一线。施剑到社区参与防控工作。\n"
 
 # What an editor is told when a front-matter value starts with {{fig KEY}} unquoted (YAML reads a mapping).
-QUOTE_HINT = '（值以 { 开头时，要把整个值用英文双引号括起来，例如 summary: "{{fig 编号}}名干部下沉一线"）'
+QUOTE_HINT = '（值以 {{ 开头时，要把整个值用英文双引号括起来，例如 summary: "{{fig 编号}}名干部下沉一线"）'
 
 # case -> (files, exit code, exact lines expected in the output)
 CASES: dict[str, tuple[dict[str, str], int, list[str]]] = {

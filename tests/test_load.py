@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from frontline.load import load
 from tests.conftest import make_site, write_files
 
@@ -120,3 +122,14 @@ def test_a_build_reads_only_the_files_whose_stat_changed_and_never_trusts_a_racy
     assert (clean / "profiles/shi-jian/index.html").read_bytes() == (
         root / "output/profiles/shi-jian/index.html"
     ).read_bytes()
+
+
+def test_the_quoting_hint_is_given_only_where_a_value_starts_with_a_shortcode():
+    from frontline.load import UnreadableError, parse_yaml
+
+    with pytest.raises(UnreadableError) as shortcode:
+        parse_yaml("name: 施剑\nquote: {{fig years}}党龄\n", line_offset=3)
+    assert (shortcode.value.line, "英文双引号" in shortcode.value.message) == (5, True)
+    with pytest.raises(UnreadableError) as mapping:  # YAML's own flow mapping, left unclosed
+        parse_yaml("name: 施剑\nsent_to: {town: 西红门镇\n", line_offset=3)
+    assert "YAML 语法错误" in mapping.value.message and "引号" not in mapping.value.message
