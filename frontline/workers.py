@@ -36,19 +36,25 @@ def render_all(
     todo: list[Page], render_page: Callable[[Page], str], fresh: Path, site: Site
 ) -> Iterator[tuple[str, set[Read], Stat]]:
     global _worker
+    if len(todo) < PARALLEL_FROM:
+        yield from _render_chunk_with(todo, range(len(todo)), render_page, fresh)
+        return
+    # Every lookup made now, so that every pinyin a page shows is known and the helper can go:
+    # its dictionaries (~60 MiB) would otherwise sit beside the whole rendering, on one core too.
+    site.make_lookups()
+    pinyin.stop()
     workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if len(todo) < PARALLEL_FROM or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield from _render_chunk_with(todo, range(len(todo)), render_page, fresh)
         return
     # Forked workers inherit the site, templates and renderer; only page indices and reads travel.
     # Memory is the sum over the processes of the pages each one writes to after the fork (a page
     # written by any of them is copied), so: what each would make for itself is made once before
-    # it, and the garbage collector must not walk the inherited objects (marking each is a write
-    # to every page that holds one): frozen, they are left alone (the preview collects them now and
-    # then: serve._settle). (Not collected first: that finds nothing here, in a quarter of a
-    # second, and would leave holes in pages that the workers' allocations would then write to.)
-    site.make_lookups()
-    pinyin.stop()  # every pinyin a page shows is known by now (and the workers would keep it alive)
+    # it (the lookups above), and the garbage collector must not walk the inherited objects
+    # (marking each is a write to every page that holds one): frozen, they are left alone (the
+    # preview collects them now and then: serve._settle). (Not collected first: that finds nothing
+    # here, in a quarter of a second, and would leave holes in pages that the workers' allocations
+    # would then write to.)
     gc.freeze()
     _worker = (todo, render_page, fresh)
     try:

@@ -538,6 +538,31 @@ def test_pages_rendered_by_forked_workers_and_the_parent_are_the_same(tmp_path: 
     assert _reads_of_pages(pooled) == _reads_of_pages(alone)
 
 
+def test_a_large_build_on_one_core_renders_without_the_pinyin_helper(tmp_path: Path, monkeypatch):
+    """On one core the pages are rendered in this process: the pinyin helper (its dictionaries
+    ~60 MiB) is stopped first, as before forking workers, and the pages are the same."""
+    from frontline import pinyin, workers
+
+    alone = _site(tmp_path / "alone")
+    assert run(alone).code == 0
+    helper_running: list[bool] = []
+    render = workers._render_chunk_with
+
+    def spied(*args):
+        helper_running.append(pinyin._helper is not None)
+        return render(*args)
+
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(workers, "_render_chunk_with", spied)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    started = pinyin.start
+    monkeypatch.setattr(pinyin, "start", lambda: started() or helper_running.append(pinyin._helper is not None))
+    one_core = _site(tmp_path / "one-core")
+    assert run(one_core).code == 0
+    assert helper_running == [True, False]  # started with the build, gone before the pages
+    assert _tree(one_core / "output") == _tree(alone / "output")
+
+
 def _reads_of_pages(root: Path) -> dict[str, tuple[str, frozenset]]:
     """Each page's key and reads as the saved page index has them: each read with its hash and
     own reads, by what they are rather than by number (numbers depend on who numbered first)."""
