@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from array import array
 from collections.abc import Callable
 from pathlib import Path
@@ -555,6 +556,7 @@ def test_a_large_build_on_one_core_renders_without_the_pinyin_helper(tmp_path: P
     monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
     monkeypatch.setattr(workers, "_render_chunk_with", spied)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.delitem(sys.modules, "pypinyin", raising=False)  # as at the start of a build (restored after)
     started = pinyin.start
     monkeypatch.setattr(pinyin, "start", lambda: started() or helper_running.append(pinyin._helper is not None))
     one_core = _site(tmp_path / "one-core")
