@@ -45,10 +45,7 @@ def body_findings(
             )
         elif code.kind == "fig" and code.arg not in figures:
             unknown = True
-            guess = close_key(code.arg, figures)
-            problems.append(
-                Problem(source.path, line, col, f"未知的数字编号 {code.arg}{guess}：请在 content/stats/ 中定义", "body")
-            )
+            problems.append(Problem(source.path, line, col, unknown_figure(code.arg, figures), "body"))
         elif code.kind == "fig" and code.arg not in keys:
             keys.append(code.arg)
         elif code.kind == "photo" and not code.arg:
@@ -149,6 +146,8 @@ def _naming(matcher: NameMatcher, text: str) -> list[str]:
     return [s for s in sentences(text) if any(name in s for name in present)]
 
 
-def close_key(key: str, figures: dict[str, Figure]) -> str:
+def unknown_figure(key: str, figures: dict[str, Figure]) -> str:
+    """What an editor is told of {{fig key}} when no figure has that key, with the closest one."""
     guess = difflib.get_close_matches(key, list(figures), n=1)
-    return f"（是否想写 {guess[0]}？）" if guess else ""
+    close = f"（是否想写 {guess[0]}？）" if guess else ""
+    return f"未知的数字编号 {key}{close}：请在 content/stats/ 中定义"

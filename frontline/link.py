@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .bodies import Naming, body_findings, close_key
+from .bodies import Naming, body_findings, unknown_figure
 from .errors import BuildError, Problem
 from .memo import CheckMemo
 from .models import Article, Content, Edition, Figure, Organization, Profile, SiteConfig, Source, figure_texts
@@ -362,7 +362,7 @@ def figure_codes(item: Article | Profile | Edition, figures: dict[str, Figure]) 
             if kind != "fig":
                 message = f"{name} 中只能用 {{{{fig 编号}}}} 引用数字，{code.group(0)} 在这里不起作用"
             elif key not in figures:
-                message = f"未知的数字编号 {key}{close_key(key, figures)}：请在 content/stats/ 中定义"
+                message = unknown_figure(key, figures)
             else:
                 continue
             found.append(_problem(item.source, (name,), message))
